@@ -1,0 +1,30 @@
+/**
+ * The Hono app: health, the authenticated `/api`, and the error envelope.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requireToken } from "./auth";
+import { MAX_BODY_BYTES } from "./body";
+import { apiError, onError, errorBody } from "./errors";
+import { jobsRoutes } from "./jobs";
+import { runsRoutes } from "./runs";
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.onError(onError);
+app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+
+app.use("/api/*", requireToken);
+app.use(
+  "/api/*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw apiError(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`);
+    },
+  }),
+);
+app.route("/api/jobs", jobsRoutes);
+app.route("/api/runs", runsRoutes);

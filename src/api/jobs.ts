@@ -1,0 +1,45 @@
+/**
+ * `/api/jobs`: the registered jobs, and starting a run of one.
+ */
+import { Hono } from "hono";
+import { getJob, listJobs } from "../jobs/registry";
+import { coordinatorFor, derivedRunId, newRunId } from "../coordinator/stub";
+import { apiError } from "./errors";
+import { readJson } from "./body";
+import { toRunSpec } from "./run-options";
+
+export const jobsRoutes = new Hono<{ Bindings: Env }>();
+
+jobsRoutes.get("/", (c) =>
+  c.json({
+    jobs: listJobs().map((job) => ({
+      name: job.name,
+      description: job.description ?? null,
+      table: job.table,
+      key: job.key,
+      schedule: job.schedule ?? null,
+      defaults: {
+        rowsPerRange: job.rowsPerRange,
+        concurrency: job.concurrency,
+        maxAttempts: job.maxAttempts,
+        leaseSeconds: job.leaseSeconds,
+        split: "uniform",
+      },
+    })),
+  }),
+);
+
+jobsRoutes.post("/:job/runs", async (c) => {
+  const job = getJob(c.req.param("job"));
+  if (!job) throw apiError(404, "job_not_found", `no job named ${c.req.param("job")}`);
+  const idempotencyKey = c.req.header("idempotency-key");
+  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+    throw apiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters");
+  }
+  const runId = idempotencyKey ? await derivedRunId("idem", job.name, idempotencyKey) : newRunId();
+  const spec = toRunSpec(await readJson(c), job, runId);
+  const result = await coordinatorFor(c.env, runId).create(spec);
+  if (!result.ok) throw apiError(result.error.status, result.error.code, result.error.message);
+  c.header("Location", `/api/runs/${runId}`);
+  return c.json({ ...result.run, created: result.created }, 202);
+});

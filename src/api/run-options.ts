@@ -1,0 +1,90 @@
+/**
+ * Run options: the body of `POST /api/jobs/:job/runs` (and, later, webhooks).
+ *
+ * Precedence, highest first:
+ *   1. the run body (this file validates it),
+ *   2. the job's own defaults (`defineJob({ rowsPerRange, concurrency, … })`),
+ *   3. the global defaults (`JOB_DEFAULTS` in src/jobs/define.ts).
+ * Options left out of the body are left undefined here and resolved by the
+ * Coordinator, so a run records the values it actually used.
+ */
+import { z } from "zod";
+import type { Job, Json } from "../jobs/define";
+import { parseKey } from "../lib/keys";
+import type { RunSpec } from "../coordinator/types";
+import { apiError } from "./errors";
+
+const key = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const parsed = parseKey(value);
+  if (typeof parsed === "string") {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const int = (lo: number, hi: number) => z.number().int().min(lo).max(hi);
+
+const json: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(json)]),
+);
+
+export const runBody = z
+  .object({
+    start: key.optional(),
+    end: key.optional(),
+    rowsPerRange: int(1, Number.MAX_SAFE_INTEGER).optional(),
+    split: z.enum(["uniform", "balanced"]).optional(),
+    concurrency: int(1, 1000).optional(),
+    maxAttempts: int(1, 100).optional(),
+    leaseSeconds: int(1, 3600).optional(),
+    canary: z.union([z.boolean(), z.number()]).optional(),
+    dryRun: z.boolean().optional(),
+    params: json.optional(),
+  })
+  .strict();
+
+export type RunBody = z.input<typeof runBody>;
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+/** Validates a run body for `job`; throws a 400 with every problem listed. */
+export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string): RunSpec {
+  const parsed = runBody.safeParse(body ?? {});
+  if (!parsed.success) throw apiError(400, "invalid_body", describe(parsed.error));
+  const o = parsed.data;
+  if (o.start !== undefined && o.end !== undefined && o.start > o.end) {
+    throw apiError(400, "invalid_body", `start (${o.start}) is greater than end (${o.end})`);
+  }
+  if (o.split === "balanced") {
+    throw apiError(400, "unsupported_option", 'split "balanced" is not available in this version; use "uniform"');
+  }
+  if (o.dryRun) throw apiError(400, "unsupported_option", "dryRun is not available in this version");
+  if (o.canary !== undefined && o.canary !== false) {
+    throw apiError(400, "unsupported_option", "canary runs are not available in this version; omit canary");
+  }
+  let params: Json | undefined = o.params;
+  if (job.params) {
+    const p = job.params.safeParse(o.params);
+    if (!p.success) throw apiError(400, "invalid_params", describe(p.error));
+    params = o.params;
+  } else if (o.params !== undefined && o.params !== null) {
+    throw apiError(400, "invalid_params", `job ${job.name} takes no params`);
+  }
+  return {
+    runId,
+    job: job.name,
+    start: o.start,
+    end: o.end,
+    rowsPerRange: o.rowsPerRange,
+    split: "uniform",
+    concurrency: o.concurrency,
+    maxAttempts: o.maxAttempts,
+    leaseSeconds: o.leaseSeconds,
+    params,
+  };
+}

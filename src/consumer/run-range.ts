@@ -1,0 +1,57 @@
+/**
+ * Runs one range of a job on a lane's connection and turns the outcome into
+ * a report. A lane is one connection reused for the ranges it runs in turn.
+ */
+import type { Client } from "@neondatabase/serverless";
+import { openClient, type DbEnv } from "../db/connect";
+import { Identifier, sqlOf } from "../db/sql";
+import type { Job, Json } from "../jobs/define";
+import { describeError } from "../lib/errors";
+import type { RangeMessage, RangeReport } from "../coordinator/types";
+
+/** One connection, opened on first use and replaced after a failure. */
+export class Lane {
+  private client: Client | null = null;
+  constructor(private readonly env: DbEnv) {}
+
+  async connection(): Promise<Client> {
+    this.client ??= await openClient(this.env);
+    return this.client;
+  }
+
+  /** Drops the connection so the next range opens a fresh one. */
+  async reset(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+  }
+}
+
+export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMessage): Promise<RangeReport> {
+  const started = Date.now();
+  const base = { rangeId: msg.rangeId, attempt: msg.attempt };
+  try {
+    const params = job.params ? job.params.parse(msg.params) : msg.params;
+    const client = await lane.connection();
+    const result = await job.process(
+      { id: msg.rangeId, start: BigInt(msg.start), end: BigInt(msg.end), attempt: msg.attempt },
+      {
+        sql: sqlOf(client),
+        target: { table: new Identifier(job.table, true), key: new Identifier(job.key) },
+        params,
+        signal: AbortSignal.timeout(job.leaseSeconds * 1000),
+        runId: msg.runId,
+      },
+    );
+    return { ...base, ok: true, result, rows: job.rowsOf(result), durationMs: Date.now() - started };
+  } catch (err) {
+    const error = describeError(err);
+    // A connection in an unknown state is not reused.
+    if (error.retryable) await lane.reset();
+    return { ...base, ok: false, error, durationMs: Date.now() - started };
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The Coordinator Durable Object: one per run, the single source of truth.
+ *
+ * It plans the run, keeps the ledger, leases at most `concurrency` ranges at
+ * a time through the queue, folds each reported result exactly once, and uses
+ * its alarm to recover leases whose messages were lost. Its concerns live in
+ * modules of their own: planning (plan.ts), the ledger (ledger.ts), dispatch
+ * (dispatch.ts) and the status view (status.ts).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { getJob } from "../jobs/registry";
+import { dispatch } from "./dispatch";
+import { Ledger, type ReportOutcome } from "./ledger";
+import { planRun } from "./plan";
+import { migrate } from "./schema";
+import { runStatus } from "./status";
+import type { CreateResult, RangeMessage, RangeReport, RunSpec, RunStatus } from "./types";
+
+/** If the queue refused a send, look again this soon. */
+const RESEND_DELAY_MS = 1_000;
+
+export class Coordinator extends DurableObject<Env> {
+  private readonly ledger: Ledger;
+  private creating: Promise<CreateResult> | null = null;
+  private armedFor: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.ledger = new Ledger(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
+  }
+
+  /**
+   * Creates the run, or returns it when it already exists (idempotent).
+   * Nothing is stored until planning succeeds, so a failed plan leaves no run.
+   */
+  async create(spec: RunSpec): Promise<CreateResult> {
+    if (this.ledger.run()) return { ok: true, created: false, run: this.snapshot() };
+    if (this.creating) {
+      const result = await this.creating;
+      return result.ok ? { ...result, created: false } : result;
+    }
+    this.creating = this.plan(spec);
+    try {
+      return await this.creating;
+    } finally {
+      this.creating = null;
+    }
+  }
+
+  /** The run's status, or null when this object holds no run. */
+  async status(): Promise<RunStatus | null> {
+    return this.ledger.run() ? this.snapshot() : null;
+  }
+
+  /**
+   * Folds a batch of range reports from one consumer invocation, in one
+   * transaction, then refills the freed slots. Safe to call twice with the
+   * same reports.
+   */
+  async report(reports: RangeReport[]): Promise<ReportOutcome> {
+    const run = this.ledger.run();
+    if (!run || run.status !== "running") {
+      return { folded: 0, retried: 0, failed: 0, ignored: reports.length };
+    }
+    const job = this.jobOf(run.job);
+    const now = Date.now();
+    const outcome = this.ctx.storage.transactionSync(() =>
+      this.ledger.applyReports(reports, job.combine, run.max_attempts, now),
+    );
+    await this.advance();
+    return outcome;
+  }
+
+  /** Stops dispatching; reports that arrive later change nothing. */
+  async cancel(): Promise<CreateResult> {
+    const run = this.ledger.run();
+    if (!run) return { ok: false, error: { status: 404, code: "run_not_found", message: "no such run" } };
+    if (run.status !== "running") {
+      return { ok: false, error: { status: 409, code: "run_not_running", message: `the run is ${run.status}` } };
+    }
+    this.ledger.setState("cancelled", "done", Date.now());
+    await this.ctx.storage.deleteAlarm();
+    this.armedFor = null;
+    return { ok: true, created: false, run: this.snapshot() };
+  }
+
+  override async alarm(): Promise<void> {
+    this.armedFor = null;
+    const run = this.ledger.run();
+    if (!run || run.status !== "running") return;
+    this.ledger.expireLeases(Date.now(), run.max_attempts);
+    await this.advance();
+  }
+
+  private async plan(spec: RunSpec): Promise<CreateResult> {
+    const job = getJob(spec.job);
+    if (!job) return { ok: false, error: { status: 404, code: "job_not_found", message: `no job named ${spec.job}` } };
+    const rowsPerRange = spec.rowsPerRange ?? job.rowsPerRange;
+    const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange });
+    if (!planned.ok) return planned;
+    if (this.ledger.run()) return { ok: true, created: false, run: this.snapshot() };
+    const { bounds, ranges } = planned.plan;
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.ledger.insertRun({
+        run_id: spec.runId,
+        job: job.name,
+        status: "running",
+        phase: "main",
+        bounds_start: bounds?.start.toString() ?? null,
+        bounds_end: bounds?.end.toString() ?? null,
+        split: spec.split ?? "uniform",
+        rows_per_range: rowsPerRange,
+        concurrency: spec.concurrency ?? job.concurrency,
+        max_attempts: spec.maxAttempts ?? job.maxAttempts,
+        lease_ms: (spec.leaseSeconds ?? job.leaseSeconds) * 1000,
+        params: JSON.stringify(spec.params ?? null),
+        accumulator: JSON.stringify(job.combine.initial()),
+        created_at: now,
+      });
+      this.ledger.insertRanges(ranges);
+    });
+    console.log(JSON.stringify({ msg: "run planned", runId: spec.runId, job: job.name, ranges: ranges.length }));
+    await this.advance();
+    return { ok: true, created: true, run: this.snapshot() };
+  }
+
+  /** Finishes the run when nothing is open; otherwise fills slots and arms the alarm. */
+  private async advance(): Promise<void> {
+    const run = this.ledger.run();
+    if (!run || run.status !== "running") return;
+    const now = Date.now();
+    if (!this.ledger.hasOpenRanges()) {
+      const status = this.ledger.hasFailedRanges() ? "failed" : "succeeded";
+      this.ledger.setState(status, "done", now);
+      await this.ctx.storage.deleteAlarm();
+      this.armedFor = null;
+      console.log(JSON.stringify({ msg: "run finished", runId: run.run_id, status }));
+      return;
+    }
+    await dispatch(this.ledger, this.env.RANGES as Queue<RangeMessage>, run, now);
+    let wake = this.ledger.nextWakeup();
+    if (wake === null) wake = now + RESEND_DELAY_MS;
+    if (wake !== this.armedFor) {
+      await this.ctx.storage.setAlarm(wake);
+      this.armedFor = wake;
+    }
+  }
+
+  private snapshot(): RunStatus {
+    const run = this.ledger.run();
+    if (!run) throw new Error("no run in this Coordinator");
+    return runStatus(this.ledger, run);
+  }
+
+  private jobOf(name: string) {
+    const job = getJob(name);
+    if (!job) throw new Error(`job ${name} is no longer registered in this Worker`);
+    return job;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Dispatch: turn free concurrency slots into leased ranges and queue messages.
+ *
+ * The lease is written before the message is sent. If the send fails, the
+ * lease is given back; if the message is lost later, the lease expires and
+ * the alarm re-dispatches it. So the ledger never waits on a message that
+ * nobody will deliver (DESIGN invariants 3 and 4).
+ */
+import type { Json } from "../jobs/define";
+import type { Ledger, LeasedRange, RunRow } from "./ledger";
+import type { RangeMessage } from "./types";
+
+// Queues take at most 100 messages (and 256 KB) per sendBatch.
+const SEND_CHUNK = 100;
+
+export function toMessage(run: RunRow, range: LeasedRange, params: Json): RangeMessage {
+  return {
+    v: 1,
+    runId: run.run_id,
+    job: run.job,
+    rangeId: range.id,
+    attempt: range.attempt,
+    start: range.start,
+    end: range.end,
+    params,
+  };
+}
+
+/**
+ * Leases as many pending ranges as there are free slots and sends them.
+ * Returns how many were sent.
+ */
+export async function dispatch(
+  ledger: Ledger,
+  queue: Queue<RangeMessage>,
+  run: RunRow,
+  now: number,
+): Promise<number> {
+  const free = run.concurrency - ledger.countInState("running");
+  const leased = ledger.lease(free, now, run.lease_ms);
+  if (leased.length === 0) return 0;
+  const params = JSON.parse(run.params) as Json;
+  let sent = 0;
+  for (let i = 0; i < leased.length; i += SEND_CHUNK) {
+    const chunk = leased.slice(i, i + SEND_CHUNK);
+    try {
+      await queue.sendBatch(chunk.map((r) => ({ body: toMessage(run, r, params), contentType: "json" })));
+      sent += chunk.length;
+    } catch (err) {
+      ledger.unlease(leased.slice(i).map((r) => r.id));
+      console.error(JSON.stringify({ msg: "queue send failed", runId: run.run_id, error: String(err) }));
+      break;
+    }
+  }
+  return sent;
+}

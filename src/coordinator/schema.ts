@@ -1,0 +1,58 @@
+/**
+ * The ledger's schema in the Coordinator's SQLite storage, with numbered
+ * migrations run once per object inside `blockConcurrencyWhile`.
+ *
+ * Keys are TEXT: SQLite integers are 64-bit, but they come back to JS as
+ * doubles, which would round ids above 2^53.
+ */
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE run (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     run_id TEXT NOT NULL,
+     job TEXT NOT NULL,
+     status TEXT NOT NULL,
+     phase TEXT NOT NULL,
+     bounds_start TEXT,
+     bounds_end TEXT,
+     split TEXT NOT NULL,
+     rows_per_range INTEGER NOT NULL,
+     concurrency INTEGER NOT NULL,
+     max_attempts INTEGER NOT NULL,
+     lease_ms INTEGER NOT NULL,
+     params TEXT NOT NULL,
+     accumulator TEXT NOT NULL,
+     rows INTEGER NOT NULL DEFAULT 0,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     finished_at INTEGER
+   );
+   CREATE TABLE ranges (
+     id INTEGER PRIMARY KEY,
+     start TEXT NOT NULL,
+     end TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempt INTEGER NOT NULL DEFAULT 0,
+     lease_until INTEGER,
+     not_before INTEGER,
+     rows INTEGER,
+     duration_ms INTEGER,
+     error_code TEXT,
+     error_message TEXT,
+     updated_at INTEGER
+   );
+   CREATE INDEX ranges_by_status ON ranges (status, id);
+   CREATE INDEX ranges_by_wakeup ON ranges (status, not_before);`,
+];
+
+/** Brings the schema up to date. Idempotent. */
+export function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT max(version) AS version FROM schema_version").one();
+  const current = row.version ?? 0;
+  MIGRATIONS.slice(current).forEach((statement, i) => {
+    sql.exec(statement);
+    sql.exec("INSERT INTO schema_version (version) VALUES (?)", current + i + 1);
+  });
+}

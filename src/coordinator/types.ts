@@ -1,0 +1,92 @@
+/**
+ * Shapes that cross a boundary: API → Coordinator (RPC), Coordinator → queue →
+ * consumer, consumer → Coordinator. Keys are bigint in RPC (structured clone
+ * keeps them) and decimal strings in queue messages and JSON.
+ */
+import type { Json } from "../jobs/define";
+
+export type RunState = "planning" | "running" | "succeeded" | "failed" | "cancelled";
+export type RunPhase = "planning" | "main" | "done";
+export type RangeState = "pending" | "running" | "done" | "failed";
+export type Split = "uniform";
+
+/** A validated request to start a run; unset fields take the job's defaults. */
+export interface RunSpec {
+  runId: string;
+  job: string;
+  start?: bigint;
+  end?: bigint;
+  rowsPerRange?: number;
+  split?: Split;
+  concurrency?: number;
+  maxAttempts?: number;
+  leaseSeconds?: number;
+  params?: Json;
+}
+
+/** The body of a queue message: "work on this range now". */
+export interface RangeMessage {
+  v: 1;
+  runId: string;
+  job: string;
+  rangeId: number;
+  attempt: number;
+  start: string;
+  end: string;
+  params: Json;
+}
+
+export interface RangeFailure {
+  /** SQLSTATE or a rangemap code such as `job_error`. */
+  code: string | null;
+  message: string;
+  retryable: boolean;
+}
+
+/** One range's outcome, as the consumer reports it. */
+export type RangeReport =
+  | { rangeId: number; attempt: number; ok: true; result: Json; rows: number; durationMs: number }
+  | { rangeId: number; attempt: number; ok: false; error: RangeFailure; durationMs: number };
+
+export interface RunError {
+  rangeId: number | null;
+  start?: string;
+  end?: string;
+  attempts?: number;
+  code: string | null;
+  message: string;
+}
+
+/** `GET /api/runs/:runId`, per the HTTP contract. */
+export interface RunStatus {
+  runId: string;
+  job: string;
+  status: RunState;
+  phase: RunPhase;
+  bounds: { start: string | null; end: string | null };
+  ranges: { total: number; pending: number; running: number; done: number; failed: number };
+  rows: number;
+  result: Json;
+  errors: RunError[];
+  options: {
+    split: Split;
+    rowsPerRange: number;
+    concurrency: number;
+    maxAttempts: number;
+    leaseSeconds: number;
+  };
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+/** An error the API turns into its JSON envelope. */
+export interface ApiFailure {
+  status: 400 | 404 | 409 | 413 | 422 | 503;
+  code: string;
+  message: string;
+}
+
+export type CreateResult =
+  | { ok: true; created: boolean; run: RunStatus }
+  | { ok: false; error: ApiFailure };

@@ -1,0 +1,72 @@
+/**
+ * Ready-made combiners. Each is associative and commutative, so results can
+ * arrive in any order and a partial fold is always valid (DESIGN invariant 7).
+ */
+import { addDecimal, compareDecimal } from "../lib/decimal";
+import type { Combine, Json } from "./define";
+
+/**
+ * Exact sum of decimal strings (money). Never a float.
+ *
+ * @example decimalSum("0.00").merge("1.10", "2.20") // "3.30"
+ */
+export function decimalSum(zero = "0"): Combine<string> {
+  return { initial: () => zero, merge: (a, b) => addDecimal(a, b) };
+}
+
+/**
+ * Sum of counts. Counts stay JS numbers: exact up to 2^53 rows.
+ *
+ * @example count().merge(2, 3) // 5
+ */
+export function count(): Combine<number> {
+  return { initial: () => 0, merge: (a, b) => a + b };
+}
+
+/**
+ * Smallest decimal or integer value seen, as a decimal string; null when none.
+ *
+ * @example min().merge("5", "-2") // "-2"
+ */
+export function min(): Combine<string | null> {
+  return {
+    initial: () => null,
+    merge: (a, b) => (a === null ? b : b === null ? a : compareDecimal(a, b) <= 0 ? a : b),
+  };
+}
+
+/**
+ * Largest decimal or integer value seen, as a decimal string; null when none.
+ *
+ * @example max().merge("5", "-2") // "5"
+ */
+export function max(): Combine<string | null> {
+  return {
+    initial: () => null,
+    merge: (a, b) => (a === null ? b : b === null ? a : compareDecimal(a, b) >= 0 ? a : b),
+  };
+}
+
+type Fields<R extends Record<string, Json>> = { [K in keyof R]: Combine<R[K]> };
+
+/**
+ * Combines an object result field by field.
+ *
+ * @example
+ * fields({ rows: count(), totalAmount: decimalSum("0.00") })
+ */
+export function fields<R extends Record<string, Json>>(combiners: Fields<R>): Combine<R> {
+  const keys = Object.keys(combiners) as Array<keyof R>;
+  return {
+    initial: () => {
+      const out = {} as R;
+      for (const k of keys) out[k] = combiners[k].initial();
+      return out;
+    },
+    merge: (a, b) => {
+      const out = {} as R;
+      for (const k of keys) out[k] = combiners[k].merge(a[k], b[k]);
+      return out;
+    },
+  };
+}

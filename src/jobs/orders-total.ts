@@ -1,0 +1,33 @@
+/**
+ * The example job: row count and exact total of `orders.amount`.
+ *
+ * The aggregate is pushed into SQL, so each range moves one row over the wire
+ * instead of every order. Its result fields are a stable contract used by the
+ * demo, the benchmark and the acceptance checks.
+ */
+import { decimalSum, count, fields } from "./combiners";
+import { defineJob } from "./define";
+
+export type OrdersTotal = {
+  /** Rows in the range, including rows whose amount is null. */
+  rows: number;
+  /** Exact sum of non-null amounts, as a decimal string. */
+  totalAmount: string;
+};
+
+export default defineJob<OrdersTotal>({
+  name: "orders-total",
+  description: "Count orders and sum their amounts exactly",
+  table: "orders",
+  key: "id",
+  rowsPerRange: 10_000,
+  concurrency: 8,
+  async process(range, { sql, target }) {
+    const [row] = await sql<{ rows: string; total: string }>`
+      SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total
+      FROM ${target.table}
+      WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+    return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
+  },
+  combine: fields<OrdersTotal>({ rows: count(), totalAmount: decimalSum("0.00") }),
+});

@@ -1,0 +1,60 @@
+/**
+ * Error classification from structured fields, never from message text.
+ *
+ * Postgres errors carry a SQLSTATE `code`; connection failures carry no code.
+ * Durable Object errors carry `retryable` / `overloaded` flags.
+ */
+
+/** SQLSTATEs worth another attempt: the database, not the job, was at fault. */
+const TRANSIENT_SQLSTATES = new Set([
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+  "53300", // too_many_connections
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "57014", // query_canceled (statement timeout)
+  "55P03", // lock_not_available
+]);
+
+/** SQLSTATE classes that are transient as a whole. */
+const TRANSIENT_CLASSES = new Set(["08", "53", "58"]);
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+export interface ErrorInfo {
+  code: string | null;
+  message: string;
+  retryable: boolean;
+}
+
+function field(err: unknown, name: string): unknown {
+  return typeof err === "object" && err !== null && name in err ? (err as Record<string, unknown>)[name] : undefined;
+}
+
+/** Whether a SQLSTATE is worth retrying. */
+export function isTransientSqlState(code: string): boolean {
+  return TRANSIENT_SQLSTATES.has(code) || TRANSIENT_CLASSES.has(code.slice(0, 2));
+}
+
+/**
+ * Classifies an error for the retry policy.
+ * - A Postgres error: retryable only for transient SQLSTATEs.
+ * - A Durable Object error flagged `retryable` or `overloaded`: retryable.
+ * - A programming error (TypeError, RangeError, …): a bug in the job, final.
+ * - Anything else without a code (connection lost, socket closed): retryable.
+ */
+export function describeError(err: unknown): ErrorInfo {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = field(err, "code");
+  if (typeof code === "string" && SQLSTATE.test(code)) {
+    return { code, message, retryable: isTransientSqlState(code) };
+  }
+  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError) {
+    return { code: "job_error", message, retryable: false };
+  }
+  if (field(err, "retryable") === true || field(err, "overloaded") === true) {
+    return { code: "do_unavailable", message, retryable: true };
+  }
+  return { code: null, message, retryable: true };
+}

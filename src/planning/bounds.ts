@@ -1,0 +1,41 @@
+/**
+ * Key checks and bounds: the SQL planning needs from the user's database.
+ * Read-only: nothing here writes to the user's database.
+ */
+import type { Identifier, Sql } from "../db/sql";
+
+const INTEGER_TYPES = new Set(["smallint", "integer", "bigint"]);
+
+export class PlanningError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Fails unless `table` exists and `key` is one of its integer columns. */
+export async function checkKey(sql: Sql, table: Identifier, key: Identifier): Promise<void> {
+  const [rel] = await sql<{ oid: string | null }>`SELECT to_regclass(${table.quoted})::oid::text AS oid`;
+  if (!rel?.oid) throw new PlanningError("table_not_found", `table ${table.name} does not exist`);
+  const [col] = await sql<{ type: string }>`
+    SELECT format_type(atttypid, NULL) AS type FROM pg_attribute
+    WHERE attrelid = ${rel.oid}::oid AND attname = ${key.name} AND NOT attisdropped`;
+  if (!col) throw new PlanningError("key_not_found", `table ${table.name} has no column ${key.name}`);
+  if (!INTEGER_TYPES.has(col.type)) {
+    throw new PlanningError("key_not_integer", `key ${key.name} is ${col.type}; it must be smallint, integer or bigint`);
+  }
+}
+
+/** `min`/`max` of the key; null for an empty table. */
+export async function keyBounds(
+  sql: Sql,
+  table: Identifier,
+  key: Identifier,
+): Promise<{ start: bigint; end: bigint } | null> {
+  const [row] = await sql<{ lo: string | null; hi: string | null }>`
+    SELECT min(${key})::text AS lo, max(${key})::text AS hi FROM ${table}`;
+  if (!row?.lo || !row.hi) return null;
+  return { start: BigInt(row.lo), end: BigInt(row.hi) };
+}

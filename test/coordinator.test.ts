@@ -1,0 +1,138 @@
+/**
+ * Exactly-once folding (DESIGN invariant 2), in the Coordinator's real SQLite
+ * storage and through the real consumer: duplicate, late and stale reports
+ * change nothing.
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../src/index";
+import { describe, expect, it } from "vitest";
+import { Ledger } from "../src/coordinator/ledger";
+import { migrate } from "../src/coordinator/schema";
+import type { RangeMessage, RangeReport } from "../src/coordinator/types";
+import { getJob } from "../src/jobs/registry";
+import { planUniform } from "../src/planning/uniform";
+import { getRun, ordersTruth, startRun, waitForRun } from "./helpers";
+
+const ok = (rangeId: number, attempt: number, rows: number, total: string): RangeReport => ({
+  rangeId, attempt, ok: true, result: { rows, totalAmount: total }, rows, durationMs: 1,
+});
+
+describe("Ledger.applyReports", () => {
+  it("folds each range once, whatever arrives twice or late", async () => {
+    const job = getJob("orders-total");
+    if (!job) throw new Error("orders-total is not registered");
+    const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`ledger-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, (_instance, state) => {
+      migrate(state.storage.sql);
+      const ledger = new Ledger(state.storage.sql);
+      ledger.insertRun({
+        run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: "30",
+        split: "uniform", rows_per_range: 10, concurrency: 3, max_attempts: 3, lease_ms: 60_000,
+        params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
+      });
+      ledger.insertRanges(planUniform(1n, 30n, 10n));
+      expect(ledger.lease(3, 0, 60_000).map((r) => r.attempt)).toEqual([1, 1, 1]);
+
+      const first = state.storage.transactionSync(() =>
+        ledger.applyReports([ok(0, 1, 10, "1.10"), ok(0, 1, 10, "1.10"), ok(1, 1, 10, "2.20")], job.combine, 3, 1),
+      );
+      expect(first).toEqual({ folded: 2, retried: 0, failed: 0, ignored: 1 });
+      const again = state.storage.transactionSync(() =>
+        ledger.applyReports([ok(1, 1, 10, "2.20"), ok(0, 2, 10, "1.10")], job.combine, 3, 2),
+      );
+      expect(again).toEqual({ folded: 0, retried: 0, failed: 0, ignored: 2 });
+
+      // A failure from a superseded attempt does not undo a live lease.
+      const stale = state.storage.transactionSync(() =>
+        ledger.applyReports(
+          [{ rangeId: 2, attempt: 0, ok: false, error: { code: null, message: "old", retryable: true }, durationMs: 1 }],
+          job.combine, 3, 3,
+        ),
+      );
+      expect(stale.ignored).toBe(1);
+      state.storage.transactionSync(() => ledger.applyReports([ok(2, 1, 10, "0.05")], job.combine, 3, 4));
+
+      const run = ledger.run();
+      expect(JSON.parse(run?.accumulator ?? "null")).toEqual({ rows: 30, totalAmount: "3.35" });
+      expect(run?.rows).toBe(30);
+      expect(ledger.counts()).toMatchObject({ done: 3, pending: 0, running: 0 });
+    });
+  });
+
+  it("retries a transient failure and fails a permanent one", async () => {
+    const job = getJob("orders-total");
+    if (!job) throw new Error("orders-total is not registered");
+    const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`ledger-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, (_instance, state) => {
+      migrate(state.storage.sql);
+      const ledger = new Ledger(state.storage.sql);
+      ledger.insertRun({
+        run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: "20",
+        split: "uniform", rows_per_range: 10, concurrency: 2, max_attempts: 3, lease_ms: 60_000,
+        params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
+      });
+      ledger.insertRanges(planUniform(1n, 20n, 10n));
+      ledger.lease(2, 0, 60_000);
+      const outcome = state.storage.transactionSync(() =>
+        ledger.applyReports(
+          [
+            { rangeId: 0, attempt: 1, ok: false, error: { code: "57P01", message: "shutdown", retryable: true }, durationMs: 1 },
+            { rangeId: 1, attempt: 1, ok: false, error: { code: "42P01", message: "no table", retryable: false }, durationMs: 1 },
+          ],
+          job.combine, 3, 10,
+        ),
+      );
+      expect(outcome).toMatchObject({ retried: 1, failed: 1 });
+      expect(ledger.counts()).toMatchObject({ pending: 1, failed: 1 });
+      expect(ledger.failedRanges(10)).toEqual([
+        { rangeId: 1, start: "11", end: "20", attempts: 1, code: "42P01", message: "no table" },
+      ]);
+      const wake = ledger.nextWakeup();
+      expect(wake).not.toBeNull();
+      expect(ledger.lease(1, 10, 60_000)).toEqual([]);
+      expect(ledger.lease(1, (wake ?? 0) + 1, 60_000).map((r) => [r.id, r.attempt])).toEqual([[0, 2]]);
+    });
+  });
+});
+
+describe("duplicate delivery through the real consumer", () => {
+  it("reports every range twice, out of order, and the result still equals SQL", async () => {
+    const rowsPerRange = 2_500;
+    const started = await startRun("orders-total", { rowsPerRange, concurrency: 20 });
+    const bounds = { start: BigInt(started.bounds.start ?? "0"), end: BigInt(started.bounds.end ?? "0") };
+    const ranges = planUniform(bounds.start, bounds.end, BigInt(rowsPerRange));
+    expect(ranges.length).toBe(started.ranges.total);
+
+    // A second delivery of every message, newest first, racing the queue's own.
+    const messages = ranges
+      .map((r, i) => ({
+        id: `dup-${i}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: {
+          v: 1, runId: started.runId, job: "orders-total", rangeId: i, attempt: 1,
+          start: r.start.toString(), end: r.end.toString(), params: null,
+        } satisfies RangeMessage,
+      }))
+      .reverse();
+    const batch = createMessageBatch<unknown>("rangemap-ranges", messages);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.length).toBe(ranges.length);
+    expect(result.retryMessages).toEqual([]);
+
+    const run = await waitForRun(started.runId);
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toEqual(await ordersTruth());
+    expect(run.rows).toBe((await ordersTruth()).rows);
+
+    // Late reports after the run finished change nothing either.
+    const late = createMessageBatch<unknown>("rangemap-ranges", messages.slice(0, 5));
+    const lateCtx = createExecutionContext();
+    await worker.queue(late, env, lateCtx);
+    await getQueueResult(late, lateCtx);
+    expect((await getRun(started.runId)).result).toEqual(run.result);
+  });
+});

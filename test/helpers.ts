@@ -1,0 +1,59 @@
+/**
+ * Shared test helpers: calling the Worker's HTTP API the way a client does,
+ * waiting for a run to finish, and SQL ground truth through the same Neon
+ * driver and proxy the Worker uses.
+ */
+import { env, exports } from "cloudflare:workers";
+import { withClient } from "../src/db/connect";
+import type { RunStatus } from "../src/coordinator/types";
+
+export const TOKEN = "test-token";
+
+export async function api(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const token = init.token === undefined ? TOKEN : init.token;
+  if (token !== null) headers.set("authorization", `Bearer ${token}`);
+  if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+  return exports.default.fetch(new Request(`http://rangemap.test${path}`, { ...init, headers }));
+}
+
+export async function startRun(job: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<RunStatus> {
+  const res = await api(`/api/jobs/${job}/runs`, { method: "POST", body: JSON.stringify(body), headers });
+  if (res.status !== 202) throw new Error(`start run: ${res.status} ${await res.text()}`);
+  return (await res.json()) as RunStatus;
+}
+
+export async function getRun(runId: string): Promise<RunStatus> {
+  const res = await api(`/api/runs/${runId}`);
+  if (res.status !== 200) throw new Error(`get run: ${res.status} ${await res.text()}`);
+  return (await res.json()) as RunStatus;
+}
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/** Polls the run until it is final, or fails the test after `timeoutMs`. */
+export async function waitForRun(runId: string, timeoutMs = 90_000): Promise<RunStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await getRun(runId);
+    if (FINAL.has(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms: ${JSON.stringify(run.ranges)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs one query on the test database. */
+export async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
+  return withClient(env, async (client) => (await client.query(text, values)).rows as T[]);
+}
+
+/** `orders-total` as one SQL statement, optionally over `[start, end]`. */
+export async function ordersTruth(table = "orders", start?: bigint, end?: bigint) {
+  const where = start !== undefined && end !== undefined ? "WHERE id BETWEEN $1 AND $2" : "";
+  const values = where ? [start?.toString(), end?.toString()] : [];
+  const [row] = await query<{ rows: string; total: string }>(
+    `SELECT count(*)::text AS rows, coalesce(sum(amount), 0)::numeric(30,2)::text AS total FROM ${table} ${where}`,
+    values,
+  );
+  return { rows: Number(row?.rows), totalAmount: row?.total };
+}

@@ -1,0 +1,42 @@
+/**
+ * The SQL tag: values always become parameters, identifiers are validated
+ * and quoted, bigints travel as exact decimal strings.
+ */
+import { describe, expect, it } from "vitest";
+import { buildQuery, Identifier, isIdentifier } from "../src/db/sql";
+
+describe("buildQuery", () => {
+  it("turns values into numbered parameters", () => {
+    const name = "x'; DROP TABLE orders; --";
+    const q = buildQuery(["SELECT * FROM t WHERE a = ", " AND b = ", ""], [name, 5]);
+    expect(q.text).toBe("SELECT * FROM t WHERE a = $1 AND b = $2");
+    expect(q.values).toEqual([name, 5]);
+  });
+
+  it("sends bigints as decimal strings", () => {
+    const q = buildQuery(["BETWEEN ", " AND ", ""], [-(2n ** 63n), 2n ** 63n - 1n]);
+    expect(q.values).toEqual(["-9223372036854775808", "9223372036854775807"]);
+  });
+
+  it("splices identifiers quoted, not as parameters", () => {
+    const q = buildQuery(["SELECT ", " FROM ", ""], [new Identifier("id"), new Identifier("public.orders", true)]);
+    expect(q.text).toBe('SELECT "id" FROM "public"."orders"');
+    expect(q.values).toEqual([]);
+  });
+});
+
+describe("identifiers", () => {
+  it("accepts plain and qualified names", () => {
+    expect(isIdentifier("orders")).toBe(true);
+    expect(isIdentifier("public.orders", true)).toBe(true);
+    expect(isIdentifier("_x9")).toBe(true);
+  });
+
+  it("rejects anything that could escape quoting", () => {
+    for (const bad of ['a"b', "a b", "1abc", "", "a;b", "public.orders", "x".repeat(64)]) {
+      expect(isIdentifier(bad)).toBe(false);
+    }
+    expect(isIdentifier("a.b.c", true)).toBe(false);
+    expect(() => new Identifier('evil"; DROP')).toThrow(TypeError);
+  });
+});

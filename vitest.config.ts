@@ -1,0 +1,32 @@
+/**
+ * Tests run inside the Workers runtime (workerd) with the real Durable
+ * Object, queue and alarms, against a real Postgres that the global setup
+ * starts. No mocks of the database.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export const TEST_API_TOKEN = "test-token";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      main: "./src/index.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          DATABASE_URL: inject("databaseUrl"),
+          NEON_WS_PROXY: inject("wsProxy"),
+          API_TOKEN: TEST_API_TOKEN,
+          WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldA==",
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ["./test/setup/global.ts"],
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
