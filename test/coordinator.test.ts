@@ -7,6 +7,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runInDurabl
 import { env } from "cloudflare:workers";
 import worker from "../src/index";
 import { describe, expect, it } from "vitest";
+import { applyReports } from "../src/coordinator/fold";
 import { Ledger } from "../src/coordinator/ledger";
 import { migrate } from "../src/coordinator/schema";
 import type { RangeMessage, RangeReport } from "../src/coordinator/types";
@@ -18,40 +19,53 @@ const ok = (rangeId: number, attempt: number, rows: number, total: string): Rang
   rangeId, attempt, ok: true, result: { rows, totalAmount: total }, rows, durationMs: 1,
 });
 
-describe("Ledger.applyReports", () => {
+const ordersTotal = getJob("orders-total");
+if (!ordersTotal) throw new Error("orders-total is not registered");
+const job = ordersTotal;
+
+/** A run of `[1, end]` in ranges of 10 keys, in a fresh Coordinator's storage. */
+function seedLedger(state: DurableObjectState, end: bigint, concurrency: number) {
+  migrate(state.storage.sql);
+  const ledger = new Ledger(state.storage.sql);
+  ledger.insertRun({
+    run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: end.toString(),
+    split: "uniform", rows_per_range: 10, concurrency, max_attempts: 3, lease_ms: 60_000, timeout_ms: 30_000,
+    params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
+  });
+  ledger.insertRanges(planUniform(1n, end, 10n));
+  const apply = (reports: RangeReport[], now: number) => {
+    const run = ledger.run();
+    if (!run) throw new Error("no run");
+    return applyReports(ledger, run, reports, job.combine, now);
+  };
+  return { ledger, apply };
+}
+
+describe("applyReports", () => {
   it("folds each range once, whatever arrives twice or late", async () => {
-    const job = getJob("orders-total");
-    if (!job) throw new Error("orders-total is not registered");
     const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`ledger-${crypto.randomUUID()}`));
     await runInDurableObject(stub, (_instance, state) => {
-      migrate(state.storage.sql);
-      const ledger = new Ledger(state.storage.sql);
-      ledger.insertRun({
-        run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: "30",
-        split: "uniform", rows_per_range: 10, concurrency: 3, max_attempts: 3, lease_ms: 60_000,
-        params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
-      });
-      ledger.insertRanges(planUniform(1n, 30n, 10n));
+      const { ledger, apply } = seedLedger(state, 30n, 3);
       expect(ledger.lease(3, 0, 60_000).map((r) => r.attempt)).toEqual([1, 1, 1]);
 
       const first = state.storage.transactionSync(() =>
-        ledger.applyReports([ok(0, 1, 10, "1.10"), ok(0, 1, 10, "1.10"), ok(1, 1, 10, "2.20")], job.combine, 3, 1),
+        apply([ok(0, 1, 10, "1.10"), ok(0, 1, 10, "1.10"), ok(1, 1, 10, "2.20")], 1),
       );
-      expect(first).toEqual({ folded: 2, retried: 0, failed: 0, ignored: 1 });
+      expect(first).toEqual({ folded: 2, retried: 0, failed: 0, split: 0, ignored: 1 });
       const again = state.storage.transactionSync(() =>
-        ledger.applyReports([ok(1, 1, 10, "2.20"), ok(0, 2, 10, "1.10")], job.combine, 3, 2),
+        apply([ok(1, 1, 10, "2.20"), ok(0, 2, 10, "1.10")], 2),
       );
-      expect(again).toEqual({ folded: 0, retried: 0, failed: 0, ignored: 2 });
+      expect(again).toEqual({ folded: 0, retried: 0, failed: 0, split: 0, ignored: 2 });
 
       // A failure from a superseded attempt does not undo a live lease.
       const stale = state.storage.transactionSync(() =>
-        ledger.applyReports(
+        apply(
           [{ rangeId: 2, attempt: 0, ok: false, error: { code: null, message: "old", retryable: true }, durationMs: 1 }],
-          job.combine, 3, 3,
+          3,
         ),
       );
       expect(stale.ignored).toBe(1);
-      state.storage.transactionSync(() => ledger.applyReports([ok(2, 1, 10, "0.05")], job.combine, 3, 4));
+      state.storage.transactionSync(() => apply([ok(2, 1, 10, "0.05")], 4));
 
       const run = ledger.run();
       expect(JSON.parse(run?.accumulator ?? "null")).toEqual({ rows: 30, totalAmount: "3.35" });
@@ -61,26 +75,17 @@ describe("Ledger.applyReports", () => {
   });
 
   it("retries a transient failure and fails a permanent one", async () => {
-    const job = getJob("orders-total");
-    if (!job) throw new Error("orders-total is not registered");
     const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`ledger-${crypto.randomUUID()}`));
     await runInDurableObject(stub, (_instance, state) => {
-      migrate(state.storage.sql);
-      const ledger = new Ledger(state.storage.sql);
-      ledger.insertRun({
-        run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: "20",
-        split: "uniform", rows_per_range: 10, concurrency: 2, max_attempts: 3, lease_ms: 60_000,
-        params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
-      });
-      ledger.insertRanges(planUniform(1n, 20n, 10n));
+      const { ledger, apply } = seedLedger(state, 20n, 2);
       ledger.lease(2, 0, 60_000);
       const outcome = state.storage.transactionSync(() =>
-        ledger.applyReports(
+        apply(
           [
             { rangeId: 0, attempt: 1, ok: false, error: { code: "57P01", message: "shutdown", retryable: true }, durationMs: 1 },
             { rangeId: 1, attempt: 1, ok: false, error: { code: "42P01", message: "no table", retryable: false }, durationMs: 1 },
           ],
-          job.combine, 3, 10,
+          10,
         ),
       );
       expect(outcome).toMatchObject({ retried: 1, failed: 1 });
@@ -112,7 +117,7 @@ describe("duplicate delivery through the real consumer", () => {
         attempts: 1,
         body: {
           v: 1, runId: started.runId, job: "orders-total", rangeId: i, attempt: 1,
-          start: r.start.toString(), end: r.end.toString(), params: null,
+          start: r.start.toString(), end: r.end.toString(), timeoutMs: 30_000, params: null,
         } satisfies RangeMessage,
       }))
       .reverse();

@@ -23,6 +23,7 @@ jobsRoutes.get("/", (c) =>
         concurrency: job.concurrency,
         maxAttempts: job.maxAttempts,
         leaseSeconds: job.leaseSeconds,
+        timeoutSeconds: job.timeoutSeconds,
         split: "uniform",
       },
     })),

@@ -38,6 +38,7 @@ export const runBody = z
     concurrency: int(1, 1000).optional(),
     maxAttempts: int(1, 100).optional(),
     leaseSeconds: int(1, 3600).optional(),
+    timeoutSeconds: int(1, 900).optional(),
     canary: z.union([z.boolean(), z.number()]).optional(),
     dryRun: z.boolean().optional(),
     params: json.optional(),
@@ -85,6 +86,7 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
     concurrency: o.concurrency,
     maxAttempts: o.maxAttempts,
     leaseSeconds: o.leaseSeconds,
+    timeoutSeconds: o.timeoutSeconds,
     params,
   };
 }

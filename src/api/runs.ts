@@ -1,8 +1,9 @@
 /**
- * `/api/runs/:runId`: a run's status, and cancelling it.
+ * `/api/runs/:runId`: a run's status, its ledger, cancel and retry.
  */
 import { Hono } from "hono";
 import { coordinatorFor, isRunId } from "../coordinator/stub";
+import type { RangeState } from "../coordinator/types";
 import { apiError } from "./errors";
 
 export const runsRoutes = new Hono<{ Bindings: Env }>();
@@ -25,3 +26,35 @@ runsRoutes.post("/:runId/cancel", async (c) => {
   if (!result.ok) throw apiError(result.error.status, result.error.code, result.error.message);
   return c.json(result.run);
 });
+
+runsRoutes.post("/:runId/retry", async (c) => {
+  const runId = runIdParam(c.req.param("runId"));
+  const result = await coordinatorFor(c.env, runId).retry();
+  if (!result.ok) throw apiError(result.error.status, result.error.code, result.error.message);
+  return c.json(result.run);
+});
+
+const RANGE_STATES = new Set<RangeState>(["pending", "running", "done", "failed", "split"]);
+const MAX_PAGE = 1000;
+
+runsRoutes.get("/:runId/ranges", async (c) => {
+  const runId = runIdParam(c.req.param("runId"));
+  const status = c.req.query("status") ?? null;
+  if (status !== null && !RANGE_STATES.has(status as RangeState)) {
+    throw apiError(400, "invalid_query", `status must be one of ${[...RANGE_STATES].join(", ")}`);
+  }
+  const limit = intQuery(c.req.query("limit"), "limit", 100, 1, MAX_PAGE);
+  const cursor = intQuery(c.req.query("cursor"), "cursor", -1, -1, Number.MAX_SAFE_INTEGER);
+  const page = await coordinatorFor(c.env, runId).ranges(status as RangeState | null, cursor, limit);
+  if (!page) throw apiError(404, "run_not_found", `no run ${runId}`);
+  return c.json({ runId, ...page });
+});
+
+function intQuery(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw apiError(400, "invalid_query", `${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}

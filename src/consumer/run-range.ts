@@ -31,26 +31,47 @@ export class Lane {
   }
 }
 
+/** Raised when a range runs past its time limit; the Coordinator splits such ranges. */
+class RangeTimeout extends Error {
+  readonly code = "range_timeout";
+  constructor(ms: number) {
+    super(`the range ran longer than ${ms} ms`);
+  }
+}
+
+/** Runs `fn` with an abort signal, rejecting with a RangeTimeout after `ms`. */
+async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new RangeTimeout(ms);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), timeout]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
 export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMessage): Promise<RangeReport> {
   const started = Date.now();
   const base = { rangeId: msg.rangeId, attempt: msg.attempt };
   try {
     const params = job.params ? job.params.parse(msg.params) : msg.params;
     const client = await lane.connection();
-    const result = await job.process(
-      { id: msg.rangeId, start: BigInt(msg.start), end: BigInt(msg.end), attempt: msg.attempt },
-      {
-        sql: sqlOf(client),
-        target: { table: new Identifier(job.table, true), key: new Identifier(job.key) },
-        params,
-        signal: AbortSignal.timeout(job.leaseSeconds * 1000),
-        runId: msg.runId,
-      },
+    const range = { id: msg.rangeId, start: BigInt(msg.start), end: BigInt(msg.end), attempt: msg.attempt };
+    const target = { table: new Identifier(job.table, true), key: new Identifier(job.key) };
+    const result = await withTimeout(msg.timeoutMs, (signal) =>
+      job.process(range, { sql: sqlOf(client), target, params, signal, runId: msg.runId }),
     );
     return { ...base, ok: true, result, rows: job.rowsOf(result), durationMs: Date.now() - started };
   } catch (err) {
-    const error = describeError(err);
-    // A connection in an unknown state is not reused.
+    const error = err instanceof RangeTimeout ? { code: err.code, message: err.message, retryable: true } : describeError(err);
+    // A connection in an unknown state (or still busy with a timed-out query) is not reused.
     if (error.retryable) await lane.reset();
     return { ...base, ok: false, error, durationMs: Date.now() - started };
   }

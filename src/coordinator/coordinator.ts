@@ -10,11 +10,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { getJob } from "../jobs/registry";
 import { dispatch } from "./dispatch";
-import { Ledger, type ReportOutcome } from "./ledger";
+import { applyReports, expireLeases, type ReportOutcome } from "./fold";
+import { Ledger } from "./ledger";
 import { planRun } from "./plan";
 import { migrate } from "./schema";
 import { runStatus } from "./status";
-import type { CreateResult, RangeMessage, RangeReport, RunSpec, RunStatus } from "./types";
+import { rangePage, type RangePage } from "./status";
+import type { CreateResult, RangeMessage, RangeReport, RangeState, RunSpec, RunStatus } from "./types";
 
 /** If the queue refused a send, look again this soon. */
 const RESEND_DELAY_MS = 1_000;
@@ -61,12 +63,11 @@ export class Coordinator extends DurableObject<Env> {
   async report(reports: RangeReport[]): Promise<ReportOutcome> {
     const run = this.ledger.run();
     if (!run || run.status !== "running") {
-      return { folded: 0, retried: 0, failed: 0, ignored: reports.length };
+      return { folded: 0, retried: 0, failed: 0, split: 0, ignored: reports.length };
     }
     const job = this.jobOf(run.job);
-    const now = Date.now();
     const outcome = this.ctx.storage.transactionSync(() =>
-      this.ledger.applyReports(reports, job.combine, run.max_attempts, now),
+      applyReports(this.ledger, run, reports, job.combine, Date.now()),
     );
     await this.advance();
     return outcome;
@@ -85,11 +86,37 @@ export class Coordinator extends DurableObject<Env> {
     return { ok: true, created: false, run: this.snapshot() };
   }
 
+  /** Re-runs the failed ranges of a finished run into the same accumulator. */
+  async retry(): Promise<CreateResult> {
+    const run = this.ledger.run();
+    if (!run) return { ok: false, error: { status: 404, code: "run_not_found", message: "no such run" } };
+    if (run.status !== "failed" || !this.ledger.hasFailedRanges()) {
+      return {
+        ok: false,
+        error: { status: 409, code: "nothing_to_retry", message: `only a failed run with failed ranges can be retried; the run is ${run.status}` },
+      };
+    }
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const reopened = this.ledger.reopenFailed(run.max_attempts, now);
+      this.ledger.setState("running", "main", now);
+      this.ledger.setConcurrency(run.concurrency, 0, null);
+      console.log(JSON.stringify({ msg: "run retried", runId: run.run_id, ranges: reopened }));
+    });
+    await this.advance();
+    return { ok: true, created: false, run: this.snapshot() };
+  }
+
+  /** A page of the ledger, in range order. */
+  async ranges(status: RangeState | null, afterId: number, limit: number): Promise<RangePage | null> {
+    return this.ledger.run() ? rangePage(this.ledger, status, afterId, limit) : null;
+  }
+
   override async alarm(): Promise<void> {
     this.armedFor = null;
     const run = this.ledger.run();
     if (!run || run.status !== "running") return;
-    this.ledger.expireLeases(Date.now(), run.max_attempts);
+    this.ctx.storage.transactionSync(() => expireLeases(this.ledger, run, Date.now()));
     await this.advance();
   }
 
@@ -102,6 +129,7 @@ export class Coordinator extends DurableObject<Env> {
     if (this.ledger.run()) return { ok: true, created: false, run: this.snapshot() };
     const { bounds, ranges } = planned.plan;
     const now = Date.now();
+    const leaseMs = (spec.leaseSeconds ?? job.leaseSeconds) * 1000;
     this.ctx.storage.transactionSync(() => {
       this.ledger.insertRun({
         run_id: spec.runId,
@@ -114,7 +142,9 @@ export class Coordinator extends DurableObject<Env> {
         rows_per_range: rowsPerRange,
         concurrency: spec.concurrency ?? job.concurrency,
         max_attempts: spec.maxAttempts ?? job.maxAttempts,
-        lease_ms: (spec.leaseSeconds ?? job.leaseSeconds) * 1000,
+        lease_ms: leaseMs,
+        // A batch may run two ranges per lane in turn, so a range gets at most half the lease.
+        timeout_ms: Math.min((spec.timeoutSeconds ?? job.timeoutSeconds) * 1000, Math.floor(leaseMs / 2)),
         params: JSON.stringify(spec.params ?? null),
         accumulator: JSON.stringify(job.combine.initial()),
         created_at: now,

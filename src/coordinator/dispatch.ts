@@ -22,6 +22,7 @@ export function toMessage(run: RunRow, range: LeasedRange, params: Json): RangeM
     attempt: range.attempt,
     start: range.start,
     end: range.end,
+    timeoutMs: run.timeout_ms,
     params,
   };
 }
@@ -36,7 +37,7 @@ export async function dispatch(
   run: RunRow,
   now: number,
 ): Promise<number> {
-  const free = run.concurrency - ledger.countInState("running");
+  const free = run.effective_concurrency - ledger.countInState("running");
   const leased = ledger.lease(free, now, run.lease_ms);
   if (leased.length === 0) return 0;
   const params = JSON.parse(run.params) as Json;

@@ -3,7 +3,7 @@
  */
 import type { Json } from "../jobs/define";
 import type { Ledger, RunRow } from "./ledger";
-import type { RunError, RunStatus } from "./types";
+import type { RangeState, RunError, RunStatus } from "./types";
 
 const MAX_ERRORS_SHOWN = 100;
 
@@ -23,6 +23,7 @@ export function runStatus(ledger: Ledger, run: RunRow): RunStatus {
     phase: run.phase,
     bounds: { start: run.bounds_start, end: run.bounds_end },
     ranges: { total, pending, running, done, failed },
+    concurrency: { limit: run.concurrency, effective: run.effective_concurrency },
     rows: run.rows,
     result: JSON.parse(run.accumulator) as Json,
     errors,
@@ -32,9 +33,50 @@ export function runStatus(ledger: Ledger, run: RunRow): RunStatus {
       concurrency: run.concurrency,
       maxAttempts: run.max_attempts,
       leaseSeconds: run.lease_ms / 1000,
+      timeoutSeconds: run.timeout_ms / 1000,
     },
     createdAt: iso(run.created_at) ?? "",
     updatedAt: iso(run.updated_at) ?? "",
     finishedAt: iso(run.finished_at),
+  };
+}
+
+/** One range of the ledger, as `GET /api/runs/:runId/ranges` shows it. */
+export interface RangeView {
+  id: number;
+  start: string;
+  end: string;
+  status: RangeState;
+  attempts: number;
+  parent: number | null;
+  rows: number | null;
+  durationMs: number | null;
+  error: { code: string | null; message: string } | null;
+  updatedAt: string | null;
+}
+
+export interface RangePage {
+  ranges: RangeView[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export function rangePage(ledger: Ledger, status: RangeState | null, afterId: number, limit: number): RangePage {
+  const rows = ledger.page(status, afterId, limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    ranges: page.map((r) => ({
+      id: r.id,
+      start: r.start,
+      end: r.end,
+      status: r.status,
+      attempts: r.attempt,
+      parent: r.parent,
+      rows: r.rows,
+      durationMs: r.duration_ms,
+      error: r.error_code !== null || r.error_message !== null ? { code: r.error_code, message: r.error_message ?? "" } : null,
+      updatedAt: iso(r.updated_at),
+    })),
+    nextCursor: rows.length > limit ? String(page.at(-1)?.id ?? "") : null,
   };
 }

@@ -7,7 +7,7 @@ import type { Json } from "../jobs/define";
 
 export type RunState = "planning" | "running" | "succeeded" | "failed" | "cancelled";
 export type RunPhase = "planning" | "main" | "done";
-export type RangeState = "pending" | "running" | "done" | "failed";
+export type RangeState = "pending" | "running" | "done" | "failed" | "split";
 export type Split = "uniform";
 
 /** A validated request to start a run; unset fields take the job's defaults. */
@@ -21,6 +21,7 @@ export interface RunSpec {
   concurrency?: number;
   maxAttempts?: number;
   leaseSeconds?: number;
+  timeoutSeconds?: number;
   params?: Json;
 }
 
@@ -33,6 +34,8 @@ export interface RangeMessage {
   attempt: number;
   start: string;
   end: string;
+  /** The consumer stops the range after this long and reports a timeout. */
+  timeoutMs: number;
   params: Json;
 }
 
@@ -65,6 +68,8 @@ export interface RunStatus {
   phase: RunPhase;
   bounds: { start: string | null; end: string | null };
   ranges: { total: number; pending: number; running: number; done: number; failed: number };
+  /** The run's concurrency limit, and the level it runs at now (lowered while the database is overloaded). */
+  concurrency: { limit: number; effective: number };
   rows: number;
   result: Json;
   errors: RunError[];
@@ -74,6 +79,7 @@ export interface RunStatus {
     concurrency: number;
     maxAttempts: number;
     leaseSeconds: number;
+    timeoutSeconds: number;
   };
   createdAt: string;
   updatedAt: string;

@@ -54,7 +54,9 @@ export interface JobConfig<R extends Json, P> {
   concurrency?: number;
   /** Default tries per range before it is marked failed. */
   maxAttempts?: number;
-  /** Seconds a dispatched range may take before its lease expires. */
+  /** Seconds one range may run before it is stopped and reported as a timeout (then split). */
+  timeoutSeconds?: number;
+  /** Seconds a dispatched range may take, queue wait included, before its lease expires and it is sent again. */
   leaseSeconds?: number;
   /** Optional cron schedule (UTC) for nightly runs. */
   schedule?: string;
@@ -72,6 +74,7 @@ export interface Job<R extends Json = Json, P = unknown> extends JobConfig<R, P>
   concurrency: number;
   maxAttempts: number;
   leaseSeconds: number;
+  timeoutSeconds: number;
   rowsOf(result: R): number;
 }
 
@@ -80,7 +83,8 @@ export const JOB_DEFAULTS = {
   rowsPerRange: 10_000,
   concurrency: 8,
   maxAttempts: 3,
-  leaseSeconds: 120,
+  timeoutSeconds: 60,
+  leaseSeconds: 180,
 } as const;
 
 const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -134,6 +138,7 @@ export function defineJob<R extends Json, P = undefined>(config: JobConfig<R, P>
     concurrency: positiveInt(name, "concurrency", config.concurrency ?? JOB_DEFAULTS.concurrency),
     maxAttempts: positiveInt(name, "maxAttempts", config.maxAttempts ?? JOB_DEFAULTS.maxAttempts),
     leaseSeconds: positiveInt(name, "leaseSeconds", config.leaseSeconds ?? JOB_DEFAULTS.leaseSeconds),
+    timeoutSeconds: positiveInt(name, "timeoutSeconds", config.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds),
     rowsOf: config.rowsOf ?? defaultRowsOf,
   };
 }
