@@ -25,6 +25,10 @@ export default defineConfig({
   ],
   test: {
     globalSetup: ["./test/setup/global.ts"],
+    setupFiles: ["./test/setup/jobs.ts"],
+    // Some tests stop and restart Postgres; running files one at a time keeps
+    // those faults from reaching other tests.
+    fileParallelism: false,
     include: ["test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -84,9 +84,20 @@ export function trySplit(ledger: Ledger, run: RunRow, range: RangeRow, code: str
   return true;
 }
 
+/**
+ * Extra tries a range gets while the database is unavailable or overloaded.
+ * Such failures say nothing about the range, so they do not use up its
+ * `maxAttempts`; with backoff capped at 30 s this rides out minutes of outage.
+ */
+export const MAX_OVERLOAD_RETRIES = 20;
+
 function failAttempt(ledger: Ledger, run: RunRow, range: RangeRow, code: string | null, message: string, retryable: boolean, durationMs: number | null, now: number): "retried" | "failed" | "split" {
   if (code !== null && TIMEOUTS.has(code) && trySplit(ledger, run, range, code, message, now)) return "split";
-  const limit = range.attempt_limit ?? run.max_attempts;
+  let limit = range.attempt_limit ?? run.max_attempts;
+  if (retryable && isOverload(code) && limit < run.max_attempts + MAX_OVERLOAD_RETRIES) {
+    limit += 1;
+    ledger.setAttemptLimit(range.id, limit);
+  }
   if (!retryable || range.attempt >= limit) {
     ledger.markAttemptFailed(range.id, code, message, durationMs, null, now);
     return "failed";

@@ -180,6 +180,10 @@ export class Ledger {
     );
   }
 
+  setAttemptLimit(id: number, limit: number): void {
+    this.sql.exec("UPDATE ranges SET attempt_limit = ? WHERE id = ?", limit, id);
+  }
+
   /** Retires a range in favour of children that cover it exactly. */
   markSplit(id: number, code: string | null, message: string, now: number): void {
     this.sql.exec(

@@ -1,0 +1,191 @@
+/**
+ * Fault tests (DESIGN invariants 2–5): each injects a real fault into a run
+ * and checks the run still ends with the exact result, or stops with a
+ * precise account of what it did not do. Ground truth is one SQL statement.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, inject } from "vitest";
+import type { Coordinator } from "../src/coordinator/coordinator";
+import type { RangeMessage } from "../src/coordinator/types";
+import { api, getRun, ordersTruth, query, startRun, waitForRun } from "./helpers";
+
+interface RangeView {
+  id: number;
+  start: string;
+  end: string;
+  status: string;
+  attempts: number;
+  parent: number | null;
+  error: { code: string | null; message: string } | null;
+}
+
+async function allRanges(runId: string, status?: string): Promise<RangeView[]> {
+  const out: RangeView[] = [];
+  let cursor: string | null = null;
+  do {
+    const qs = new URLSearchParams({ limit: "37" });
+    if (status) qs.set("status", status);
+    if (cursor) qs.set("cursor", cursor);
+    const res = await api(`/api/runs/${runId}/ranges?${qs}`);
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { ranges: RangeView[]; nextCursor: string | null };
+    out.push(...page.ranges);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** The leaf ranges (not split) must tile [start, end] exactly: no gap, no overlap. */
+function expectCoverage(ranges: RangeView[], start: bigint, end: bigint) {
+  const leaves = ranges.filter((r) => r.status !== "split").sort((a, b) => (BigInt(a.start) < BigInt(b.start) ? -1 : 1));
+  expect(BigInt(leaves[0]?.start ?? "x")).toBe(start);
+  expect(BigInt(leaves.at(-1)?.end ?? "x")).toBe(end);
+  for (let i = 1; i < leaves.length; i++) {
+    expect(BigInt(leaves[i]?.start ?? "0")).toBe(BigInt(leaves[i - 1]?.end ?? "0") + 1n);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("faults", () => {
+  it("a consumer that throws on the first attempt of a third of the ranges: exact, attempts in the ledger", async () => {
+    const started = await startRun("test-flaky", { rowsPerRange: 2_500, concurrency: 6 });
+    const run = await waitForRun(started.runId);
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toEqual(await ordersTruth());
+    const ranges = await allRanges(run.runId);
+    expect(ranges).toHaveLength(20);
+    for (const r of ranges) expect(r.attempts).toBe(r.id % 3 === 0 ? 2 : 1);
+  });
+
+  it("backends terminated while ranges run: exact", async () => {
+    const started = await startRun("test-slow", { rowsPerRange: 2_000, concurrency: 4, params: { sleepMs: 300 } });
+    let terminated = 0;
+    for (let i = 0; i < 40 && terminated < 4; i++) {
+      const rows = await query<{ t: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity
+         WHERE query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()`,
+      );
+      terminated += rows.filter((r) => r.t).length;
+      await sleep(150);
+    }
+    expect(terminated).toBeGreaterThan(0);
+    const run = await waitForRun(started.runId);
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toEqual(await ordersTruth());
+    const retried = (await allRanges(run.runId)).filter((r) => r.attempts > 1);
+    expect(retried.length).toBeGreaterThan(0);
+  });
+
+  it("Postgres stopped for seconds mid-run and started again: backs off, finishes exactly", async () => {
+    const started = await startRun("test-slow", { rowsPerRange: 1_000, concurrency: 6, params: { sleepMs: 100 } });
+    await sleep(400);
+    const res = await fetch(`${inject("controlUrl")}/postgres/restart?downMs=3000`, { method: "POST" });
+    expect(res.status).toBe(200);
+    const run = await waitForRun(started.runId, 120_000);
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toEqual(await ordersTruth());
+    const ranges = await allRanges(run.runId);
+    expect(ranges.some((r) => r.attempts > 1)).toBe(true);
+  });
+
+  it("a lost message: the lease expires, the alarm re-dispatches, exact", async () => {
+    const runId = `lost-${crypto.randomUUID()}`;
+    const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(runId));
+    const dropped: RangeMessage[] = [];
+    await runInDurableObject(stub, async (instance: Coordinator) => {
+      // A queue that loses the first message it is given, as a local queue
+      // does on restart; everything else goes through to the real queue.
+      const real = env.RANGES;
+      const lossy = {
+        sendBatch: async (messages: Iterable<MessageSendRequest<RangeMessage>>) => {
+          const rest: Array<MessageSendRequest<RangeMessage>> = [];
+          for (const m of messages) {
+            if (dropped.length === 0) dropped.push(m.body);
+            else rest.push(m);
+          }
+          if (rest.length) await real.sendBatch(rest);
+        },
+      };
+      (instance as unknown as { env: Env }).env = { ...env, RANGES: lossy as unknown as Queue };
+      const created = await instance.create({ runId, job: "orders-total", start: 1n, end: 20_000n, rowsPerRange: 2_000, leaseSeconds: 2 });
+      expect(created.ok).toBe(true);
+    });
+    expect(dropped).toHaveLength(1);
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toEqual(await ordersTruth("orders", 1n, 20_000n));
+    const lost = (await allRanges(runId)).find((r) => r.id === dropped[0]?.rangeId);
+    expect(lost?.attempts).toBe(2);
+  });
+
+  it("a poison range fails the run with the exact partial result; retry after the fix succeeds", async () => {
+    const poisonKey = 23_456n;
+    await query("INSERT INTO poison_keys (key) VALUES ($1) ON CONFLICT DO NOTHING", [poisonKey.toString()]);
+    try {
+      const started = await startRun("test-poison", { rowsPerRange: 2_500, concurrency: 6, maxAttempts: 3 });
+      const run = await waitForRun(started.runId);
+      expect(run.status).toBe("failed");
+      const failed = await allRanges(run.runId, "failed");
+      expect(failed).toHaveLength(1);
+      const bad = failed[0];
+      if (!bad) throw new Error("no failed range");
+      expect(BigInt(bad.start) <= poisonKey && poisonKey <= BigInt(bad.end)).toBe(true);
+      expect(bad.error?.code).toBe("22012");
+      expect(bad.attempts).toBe(1); // a permanent error does not burn every attempt
+      expect(run.errors).toEqual([expect.objectContaining({ rangeId: bad.id, code: "22012", start: bad.start, end: bad.end })]);
+
+      const all = await ordersTruth();
+      const inBad = await ordersTruth("orders", BigInt(bad.start), BigInt(bad.end));
+      const [expectedTotal] = await query<{ t: string }>("SELECT ($1::numeric - $2::numeric)::text AS t", [all.totalAmount, inBad.totalAmount]);
+      expect(run.result).toEqual({ rows: all.rows - inBad.rows, totalAmount: expectedTotal?.t });
+
+      expect((await api(`/api/runs/${run.runId}/cancel`, { method: "POST" })).status).toBe(409);
+      await query("DELETE FROM poison_keys WHERE key = $1", [poisonKey.toString()]);
+      const retried = await api(`/api/runs/${run.runId}/retry`, { method: "POST" });
+      expect(retried.status).toBe(200);
+      const final = await waitForRun(run.runId);
+      expect(final.status).toBe("succeeded");
+      expect(final.result).toEqual(all);
+      expect(final.errors).toEqual([]);
+      expect((await api(`/api/runs/${run.runId}/retry`, { method: "POST" })).status).toBe(409);
+    } finally {
+      await query("DELETE FROM poison_keys WHERE key = $1", [poisonKey.toString()]);
+    }
+  });
+
+  it("cancel: the run ends cancelled and dispatches nothing more", async () => {
+    const started = await startRun("test-slow", { rowsPerRange: 1_000, concurrency: 2, params: { sleepMs: 250 } });
+    while ((await getRun(started.runId)).ranges.done < 2) await sleep(50);
+    const res = await api(`/api/runs/${started.runId}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    const atCancel = (await res.json()) as Awaited<ReturnType<typeof getRun>>;
+    expect(atCancel.status).toBe("cancelled");
+    const attemptsAtCancel = (await allRanges(started.runId)).reduce((n, r) => n + r.attempts, 0);
+    await sleep(1_500); // in-flight ranges report in this time
+    const later = await getRun(started.runId);
+    expect(later.status).toBe("cancelled");
+    expect(later.result).toEqual(atCancel.result);
+    expect(later.ranges.done).toBe(atCancel.ranges.done);
+    expect((await allRanges(started.runId)).reduce((n, r) => n + r.attempts, 0)).toBe(attemptsAtCancel);
+    expect(later.ranges.done).toBeLessThan(later.ranges.total);
+  });
+
+  it("a range that times out is split in two, down to a minimum width, and coverage stays exact", async () => {
+    // 2 ms per key: a 1,000-key range sleeps 2 s, past its 1 s timeout; halves of 250 keys fit.
+    const started = await startRun("test-slow", {
+      start: "1", end: "4000", rowsPerRange: 1_000, concurrency: 8, timeoutSeconds: 1, params: { sleepMsPerKey: 2 },
+    });
+    const run = await waitForRun(started.runId);
+    expect(run.status).toBe("succeeded");
+    expect(run.result).toEqual(await ordersTruth("orders", 1n, 4000n));
+    const ranges = await allRanges(run.runId);
+    const split = ranges.filter((r) => r.status === "split");
+    expect(split.length).toBeGreaterThanOrEqual(4);
+    expect(split.every((r) => r.error?.code === "range_timeout")).toBe(true);
+    expect(ranges.filter((r) => r.parent !== null).length).toBe(split.length * 2);
+    expectCoverage(ranges, 1n, 4000n);
+    expect(run.ranges.total).toBe(ranges.length - split.length);
+  });
+});

@@ -1,0 +1,10 @@
+// Values the Node-side global setup hands to tests (see test/setup/global.ts).
+import "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    wsProxy: string;
+    controlUrl: string;
+  }
+}

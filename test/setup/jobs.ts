@@ -1,0 +1,71 @@
+/**
+ * Jobs that exist only in tests, registered inside the Workers runtime (the
+ * Coordinator and the consumer run in the test isolate and share its job
+ * registry). Each computes what `orders-total` computes, so results are checked
+ * against the same SQL ground truth, and adds one fault:
+ *
+ * - `test-flaky`:  throws on the first attempt of every third range;
+ * - `test-poison`: fails with a real Postgres error (22012) on any range that
+ *   holds a key listed in the `poison_keys` table;
+ * - `test-slow`:   sleeps in Postgres, `sleepMs` per range plus `sleepMsPerKey`
+ *   per key, to hold ranges in flight or make wide ranges time out.
+ */
+import { z } from "zod";
+import type { Identifier, Sql } from "../../src/db/sql";
+import { count, decimalSum, fields } from "../../src/jobs/combiners";
+import { defineJob, type Range } from "../../src/jobs/define";
+import { getJob, registerJob } from "../../src/jobs/registry";
+
+type Totals = { rows: number; totalAmount: string };
+const combine = fields<Totals>({ rows: count(), totalAmount: decimalSum("0.00") });
+
+async function totals(sql: Sql, t: { table: Identifier; key: Identifier }, range: Range): Promise<Totals> {
+  const [row] = await sql<{ rows: string; total: string }>`
+    SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total
+    FROM ${t.table} WHERE ${t.key} BETWEEN ${range.start} AND ${range.end}`;
+  return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
+}
+
+const flaky = defineJob<Totals>({
+  name: "test-flaky",
+  table: "orders",
+  key: "id",
+  async process(range, { sql, target }) {
+    if (range.attempt === 1 && range.id % 3 === 0) throw new Error(`injected failure in range ${range.id}`);
+    return totals(sql, target, range);
+  },
+  combine,
+});
+
+const poison = defineJob<Totals>({
+  name: "test-poison",
+  table: "orders",
+  key: "id",
+  async process(range, { sql, target }) {
+    const [row] = await sql<{ rows: string; total: string }>`
+      SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total,
+             (SELECT 1 / (min(key) - min(key)) FROM poison_keys
+              WHERE key BETWEEN ${range.start} AND ${range.end}) AS poisoned
+      FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+    return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
+  },
+  combine,
+});
+
+const slow = defineJob<Totals, { sleepMs?: number; sleepMsPerKey?: number }>({
+  name: "test-slow",
+  table: "orders",
+  key: "id",
+  params: z.object({ sleepMs: z.number().min(0).optional(), sleepMsPerKey: z.number().min(0).optional() }).strict(),
+  async process(range, { sql, target, params }) {
+    const keys = Number(range.end - range.start + 1n);
+    const ms = (params.sleepMs ?? 0) + (params.sleepMsPerKey ?? 0) * keys;
+    await sql`SELECT pg_sleep(${ms / 1000})`;
+    return totals(sql, target, range);
+  },
+  combine,
+});
+
+for (const job of [flaky, poison, slow]) {
+  if (!getJob(job.name)) registerJob(job);
+}
