@@ -81,8 +81,14 @@ describe("faults", () => {
   it("Postgres stopped for seconds mid-run and started again: backs off, finishes exactly", async () => {
     const started = await startRun("test-slow", { rowsPerRange: 1_000, concurrency: 6, params: { sleepMs: 100 } });
     await sleep(400);
-    const res = await fetch(`${inject("controlUrl")}/postgres/restart?downMs=3000`, { method: "POST" });
-    expect(res.status).toBe(200);
+    const restart = fetch(`${inject("controlUrl")}/postgres/restart?downMs=3000`, { method: "POST" });
+    let lowest = started.concurrency.effective;
+    for (let i = 0; i < 30; i++) {
+      lowest = Math.min(lowest, (await getRun(started.runId)).concurrency.effective);
+      await sleep(100);
+    }
+    expect((await restart).status).toBe(200);
+    expect(lowest).toBeLessThan(started.concurrency.limit); // it backed off while the database was down
     const run = await waitForRun(started.runId, 120_000);
     expect(run.status).toBe("succeeded");
     expect(run.result).toEqual(await ordersTruth());
