@@ -69,7 +69,7 @@ describe("validation", () => {
   it("answers 400 with advice when a uniform plan has too many ranges", async () => {
     const res = await api("/api/jobs/orders-total/runs", {
       method: "POST",
-      body: JSON.stringify({ start: "1", end: "9000000000000000000", rowsPerRange: 1 }),
+      body: JSON.stringify({ start: "1", end: "9000000000000000000", rowsPerRange: 1, split: "uniform" }),
     });
     expect(res.status).toBe(400);
     const json = (await res.json()) as { error: { code: string; message: string } };
@@ -89,7 +89,7 @@ describe("a run of orders-total", () => {
     expect(run.result).toEqual(truth);
     expect(run.rows).toBe(truth.rows);
     expect(run.ranges).toEqual({ total: 50, pending: 0, running: 0, done: 50, failed: 0 });
-    expect(run.bounds).toEqual({ start: "1", end: String(truth.rows) });
+    expect(run.bounds).toEqual({ start: "1", end: String(truth.rows), endFromSnapshot: true });
     expect(run.finishedAt).not.toBeNull();
   });
 

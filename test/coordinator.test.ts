@@ -29,7 +29,7 @@ function seedLedger(state: DurableObjectState, end: bigint, concurrency: number)
   const ledger = new Ledger(state.storage.sql);
   ledger.insertRun({
     run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: end.toString(),
-    split: "uniform", rows_per_range: 10, concurrency, max_attempts: 3, lease_ms: 60_000, timeout_ms: 30_000,
+    snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency, max_attempts: 3, lease_ms: 60_000, timeout_ms: 30_000,
     params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
   });
   ledger.insertRanges(planUniform(1n, end, 10n));
@@ -104,7 +104,7 @@ describe("applyReports", () => {
 describe("duplicate delivery through the real consumer", () => {
   it("reports every range twice, out of order, and the result still equals SQL", async () => {
     const rowsPerRange = 2_500;
-    const started = await startRun("orders-total", { rowsPerRange, concurrency: 20 });
+    const started = await startRun("orders-total", { rowsPerRange, concurrency: 20, split: "uniform" });
     const bounds = { start: BigInt(started.bounds.start ?? "0"), end: BigInt(started.bounds.end ?? "0") };
     const ranges = planUniform(bounds.start, bounds.end, BigInt(rowsPerRange));
     expect(ranges.length).toBe(started.ranges.total);

@@ -3,7 +3,7 @@
  * retry backoff, and additive-increase/multiplicative-decrease concurrency.
  */
 import { describe, expect, it } from "vitest";
-import { adjustConcurrency, backoffMs, isOverload, minSplitWidth, type ConcurrencyState } from "../src/coordinator/fold";
+import { adjustConcurrency, backoffMs, isOverload, isUnavailable, minSplitWidth, type ConcurrencyState } from "../src/coordinator/fold";
 
 describe("isOverload", () => {
   it("flags too many connections, refused or lost connections, and timeouts", () => {
@@ -15,6 +15,15 @@ describe("isOverload", () => {
     for (const code of ["22012", "42P01", "job_error", "57P01", "40001", "lease_expired"]) {
       expect(isOverload(code)).toBe(false);
     }
+  });
+});
+
+describe("isUnavailable", () => {
+  it("spares a range's attempts when the database was down, restarting or full", () => {
+    for (const code of [null, "57P01", "57P03", "53300", "08006"]) expect(isUnavailable(code)).toBe(true);
+  });
+  it("counts failures of the range itself", () => {
+    for (const code of ["22012", "42P01", "57014", "range_timeout", "40001", "job_error"]) expect(isUnavailable(code)).toBe(false);
   });
 });
 

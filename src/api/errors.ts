@@ -4,6 +4,7 @@
  * `{ "error": { "code", "message" } }`. Unexpected errors are logged and
  * answered without internals: no stack trace, no secret, reaches the client.
  */
+import { logError } from "../lib/log";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -42,6 +43,6 @@ export function onError(err: Error, c: Context): Response {
     const code = CODES[err.status] ?? "http_error";
     return c.json(errorBody(code, err.message || code.replace(/_/g, " ")), err.status as ContentfulStatusCode);
   }
-  console.error(JSON.stringify({ msg: "unhandled error", path: c.req.path, error: err.message }));
+  logError("unhandled error", { path: c.req.path, error: err.message });
   return c.json(errorBody("internal_error", "an unexpected error occurred; it has been logged"), 500);
 }

@@ -7,6 +7,8 @@ import { coordinatorFor, derivedRunId, newRunId } from "../coordinator/stub";
 import { apiError } from "./errors";
 import { readJson } from "./body";
 import { toRunSpec } from "./run-options";
+import { dryRun } from "../coordinator/dry-run";
+import { DEFAULT_SPLIT } from "../coordinator/options";
 
 export const jobsRoutes = new Hono<{ Bindings: Env }>();
 
@@ -24,7 +26,8 @@ jobsRoutes.get("/", (c) =>
         maxAttempts: job.maxAttempts,
         leaseSeconds: job.leaseSeconds,
         timeoutSeconds: job.timeoutSeconds,
-        split: "uniform",
+        split: DEFAULT_SPLIT,
+        canary: true,
       },
     })),
   }),
@@ -38,7 +41,12 @@ jobsRoutes.post("/:job/runs", async (c) => {
     throw apiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters");
   }
   const runId = idempotencyKey ? await derivedRunId("idem", job.name, idempotencyKey) : newRunId();
-  const spec = toRunSpec(await readJson(c), job, runId);
+  const { dryRun: dry, ...spec } = toRunSpec(await readJson(c), job, runId);
+  if (dry) {
+    const planned = await dryRun(c.env, job, spec);
+    if (!planned.ok) throw apiError(planned.error.status, planned.error.code, planned.error.message);
+    return c.json(planned.plan, 200);
+  }
   const result = await coordinatorFor(c.env, runId).create(spec);
   if (!result.ok) throw apiError(result.error.status, result.error.code, result.error.message);
   c.header("Location", `/api/runs/${runId}`);

@@ -39,7 +39,7 @@ export const runBody = z
     maxAttempts: int(1, 100).optional(),
     leaseSeconds: int(1, 3600).optional(),
     timeoutSeconds: int(1, 900).optional(),
-    canary: z.union([z.boolean(), z.number()]).optional(),
+    canary: z.union([z.boolean(), int(1, 1_000_000)]).optional(),
     dryRun: z.boolean().optional(),
     params: json.optional(),
   })
@@ -54,19 +54,12 @@ function describe(error: z.ZodError): string {
 }
 
 /** Validates a run body for `job`; throws a 400 with every problem listed. */
-export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string): RunSpec {
+export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string): RunSpec & { dryRun: boolean } {
   const parsed = runBody.safeParse(body ?? {});
   if (!parsed.success) throw apiError(400, "invalid_body", describe(parsed.error));
   const o = parsed.data;
   if (o.start !== undefined && o.end !== undefined && o.start > o.end) {
     throw apiError(400, "invalid_body", `start (${o.start}) is greater than end (${o.end})`);
-  }
-  if (o.split === "balanced") {
-    throw apiError(400, "unsupported_option", 'split "balanced" is not available in this version; use "uniform"');
-  }
-  if (o.dryRun) throw apiError(400, "unsupported_option", "dryRun is not available in this version");
-  if (o.canary !== undefined && o.canary !== false) {
-    throw apiError(400, "unsupported_option", "canary runs are not available in this version; omit canary");
   }
   let params: Json | undefined = o.params;
   if (job.params) {
@@ -82,11 +75,13 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
     start: o.start,
     end: o.end,
     rowsPerRange: o.rowsPerRange,
-    split: "uniform",
+    split: o.split,
+    canary: o.canary,
     concurrency: o.concurrency,
     maxAttempts: o.maxAttempts,
     leaseSeconds: o.leaseSeconds,
     timeoutSeconds: o.timeoutSeconds,
     params,
+    dryRun: o.dryRun ?? false,
   };
 }

@@ -8,6 +8,7 @@
  *   the Coordinator's ledger; if the report cannot be delivered the message is
  *   retried, so nothing is dropped on the floor.
  */
+import { logError } from "../lib/log";
 import { getJob } from "../jobs/registry";
 import type { RangeMessage, RangeReport } from "../coordinator/types";
 import { Lane, runRange } from "./run-range";
@@ -33,7 +34,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: Env): Promi
     if (isRangeMessage(msg.body)) work.push({ msg, body: msg.body });
     else {
       // Not ours, or from an incompatible version: let it reach the dead-letter queue.
-      console.error(JSON.stringify({ msg: "malformed range message", id: msg.id }));
+      logError("malformed range message", { messageId: msg.id });
       msg.retry();
     }
   }
@@ -64,7 +65,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: Env): Promi
         for (const i of items) i.msg.ack();
       } catch (err) {
         const error = describeError(err);
-        console.error(JSON.stringify({ msg: "report failed; retrying messages", runId, error: error.message }));
+        logError("report failed; retrying its messages", { runId, error: error.message });
         for (const i of items) i.msg.retry({ delaySeconds: 1 });
       }
     }),

@@ -12,6 +12,8 @@ import { getJob } from "../jobs/registry";
 import { dispatch } from "./dispatch";
 import { applyReports, expireLeases, type ReportOutcome } from "./fold";
 import { Ledger } from "./ledger";
+import { log } from "../lib/log";
+import { canaryCount, resolveOptions } from "./options";
 import { planRun } from "./plan";
 import { migrate } from "./schema";
 import { runStatus } from "./status";
@@ -81,8 +83,8 @@ export class Coordinator extends DurableObject<Env> {
       return { ok: false, error: { status: 409, code: "run_not_running", message: `the run is ${run.status}` } };
     }
     this.ledger.setState("cancelled", "done", Date.now());
-    await this.ctx.storage.deleteAlarm();
-    this.armedFor = null;
+    await this.disarm();
+    log("run cancelled", { runId: run.run_id });
     return { ok: true, created: false, run: this.snapshot() };
   }
 
@@ -101,7 +103,7 @@ export class Coordinator extends DurableObject<Env> {
       const reopened = this.ledger.reopenFailed(run.max_attempts, now);
       this.ledger.setState("running", "main", now);
       this.ledger.setConcurrency(run.concurrency, 0, null);
-      console.log(JSON.stringify({ msg: "run retried", runId: run.run_id, ranges: reopened }));
+      log("run retried", { runId: run.run_id, ranges: reopened });
     });
     await this.advance();
     return { ok: true, created: false, run: this.snapshot() };
@@ -123,50 +125,65 @@ export class Coordinator extends DurableObject<Env> {
   private async plan(spec: RunSpec): Promise<CreateResult> {
     const job = getJob(spec.job);
     if (!job) return { ok: false, error: { status: 404, code: "job_not_found", message: `no job named ${spec.job}` } };
-    const rowsPerRange = spec.rowsPerRange ?? job.rowsPerRange;
-    const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange });
+    const o = resolveOptions(spec, job);
+    const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
     if (!planned.ok) return planned;
     if (this.ledger.run()) return { ok: true, created: false, run: this.snapshot() };
-    const { bounds, ranges } = planned.plan;
+    const { bounds, ranges, snapshotEnd } = planned.plan;
+    const canary = canaryCount(ranges.length, o.rowsPerRange, o.canary);
     const now = Date.now();
-    const leaseMs = (spec.leaseSeconds ?? job.leaseSeconds) * 1000;
     this.ctx.storage.transactionSync(() => {
       this.ledger.insertRun({
         run_id: spec.runId,
         job: job.name,
         status: "running",
-        phase: "main",
+        phase: canary > 0 ? "canary" : "main",
         bounds_start: bounds?.start.toString() ?? null,
         bounds_end: bounds?.end.toString() ?? null,
-        split: spec.split ?? "uniform",
-        rows_per_range: rowsPerRange,
-        concurrency: spec.concurrency ?? job.concurrency,
-        max_attempts: spec.maxAttempts ?? job.maxAttempts,
-        lease_ms: leaseMs,
-        // A batch may run two ranges per lane in turn, so a range gets at most half the lease.
-        timeout_ms: Math.min((spec.timeoutSeconds ?? job.timeoutSeconds) * 1000, Math.floor(leaseMs / 2)),
+        snapshot_end: snapshotEnd ? 1 : 0,
+        split: o.split,
+        canary_ranges: canary,
+        rows_per_range: o.rowsPerRange,
+        concurrency: o.concurrency,
+        max_attempts: o.maxAttempts,
+        lease_ms: o.leaseMs,
+        timeout_ms: o.timeoutMs,
         params: JSON.stringify(spec.params ?? null),
         accumulator: JSON.stringify(job.combine.initial()),
         created_at: now,
       });
-      this.ledger.insertRanges(ranges);
+      this.ledger.insertRanges(ranges.slice(0, canary), null, true);
+      this.ledger.insertRanges(ranges.slice(canary));
     });
-    console.log(JSON.stringify({ msg: "run planned", runId: spec.runId, job: job.name, ranges: ranges.length }));
+    log("run planned", { runId: spec.runId, job: job.name, split: o.split, ranges: ranges.length, canary });
     await this.advance();
     return { ok: true, created: true, run: this.snapshot() };
   }
 
-  /** Finishes the run when nothing is open; otherwise fills slots and arms the alarm. */
+  /**
+   * Moves the run on: ends the canary phase (failing the run if a canary range
+   * failed), finishes the run when nothing is open, otherwise fills free slots
+   * and arms the alarm.
+   */
   private async advance(): Promise<void> {
-    const run = this.ledger.run();
+    let run = this.ledger.run();
     if (!run || run.status !== "running") return;
     const now = Date.now();
+    if (run.phase === "canary" && !this.ledger.hasOpenRanges(true)) {
+      if (this.ledger.hasFailedRanges(true)) {
+        this.ledger.setState("failed", "canary", now, "a canary range failed; the rest of the run was not dispatched");
+        await this.disarm();
+        log("run failed in canary", { runId: run.run_id });
+        return;
+      }
+      this.ledger.finishCanary(now);
+      run = { ...run, phase: "main" };
+    }
     if (!this.ledger.hasOpenRanges()) {
       const status = this.ledger.hasFailedRanges() ? "failed" : "succeeded";
       this.ledger.setState(status, "done", now);
-      await this.ctx.storage.deleteAlarm();
-      this.armedFor = null;
-      console.log(JSON.stringify({ msg: "run finished", runId: run.run_id, status }));
+      await this.disarm();
+      log("run finished", { runId: run.run_id, status });
       return;
     }
     await dispatch(this.ledger, this.env.RANGES as Queue<RangeMessage>, run, now);
@@ -176,6 +193,11 @@ export class Coordinator extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(wake);
       this.armedFor = wake;
     }
+  }
+
+  private async disarm(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    this.armedFor = null;
   }
 
   private snapshot(): RunStatus {

@@ -6,6 +6,7 @@
  * the alarm re-dispatches it. So the ledger never waits on a message that
  * nobody will deliver (DESIGN invariants 3 and 4).
  */
+import { logError } from "../lib/log";
 import type { Json } from "../jobs/define";
 import type { Ledger, LeasedRange, RunRow } from "./ledger";
 import type { RangeMessage } from "./types";
@@ -38,7 +39,7 @@ export async function dispatch(
   now: number,
 ): Promise<number> {
   const free = run.effective_concurrency - ledger.countInState("running");
-  const leased = ledger.lease(free, now, run.lease_ms);
+  const leased = ledger.lease(free, now, run.lease_ms, run.phase === "canary");
   if (leased.length === 0) return 0;
   const params = JSON.parse(run.params) as Json;
   let sent = 0;
@@ -49,7 +50,7 @@ export async function dispatch(
       sent += chunk.length;
     } catch (err) {
       ledger.unlease(leased.slice(i).map((r) => r.id));
-      console.error(JSON.stringify({ msg: "queue send failed", runId: run.run_id, error: String(err) }));
+      logError("queue send failed", { runId: run.run_id, error: err instanceof Error ? err.message : String(err) });
       break;
     }
   }

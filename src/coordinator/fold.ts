@@ -9,6 +9,7 @@
  * - Overload signals halve the run's effective concurrency; a healthy stretch
  *   adds one back (additive increase, multiplicative decrease).
  */
+import { log } from "../lib/log";
 import type { Combine, Json } from "../jobs/define";
 import type { Ledger, RangeRow, RunRow } from "./ledger";
 import type { RangeReport } from "./types";
@@ -25,7 +26,17 @@ export interface ReportOutcome {
 /** Codes that say "this range took too long": split it rather than fail it. */
 const TIMEOUTS = new Set(["range_timeout", "57014"]);
 
-/** Whether a failure says the database is overloaded or unreachable. */
+/**
+ * Whether a failure says the database, not the range, was at fault: it was
+ * unreachable, shutting down or restarting, or out of connection slots. Such
+ * failures do not use up the range's attempts.
+ */
+export function isUnavailable(code: string | null): boolean {
+  if (code === null) return true; // connection refused or lost
+  return code === "57P01" || code === "57P02" || code === "57P03" || ["53", "08"].includes(code.slice(0, 2));
+}
+
+/** Whether a failure says the database is overloaded: the run should lower its concurrency. */
 export function isOverload(code: string | null): boolean {
   if (code === null) return true; // connection refused or lost
   return code === "range_timeout" || code === "57014" || code === "57P03" || ["53", "08"].includes(code.slice(0, 2));
@@ -80,21 +91,21 @@ export function trySplit(ledger: Ledger, run: RunRow, range: RangeRow, code: str
   if (end - start + 1n < 2n * minSplitWidth(run.rows_per_range)) return false;
   const mid = start + (end - start) / 2n;
   ledger.markSplit(range.id, code, message, now);
-  ledger.insertRanges([{ start, end: mid }, { start: mid + 1n, end }], range.id);
+  ledger.insertRanges([{ start, end: mid }, { start: mid + 1n, end }], range.id, range.canary === 1);
   return true;
 }
 
 /**
- * Extra tries a range gets while the database is unavailable or overloaded.
+ * Extra tries a range gets while the database is unavailable.
  * Such failures say nothing about the range, so they do not use up its
  * `maxAttempts`; with backoff capped at 30 s this rides out minutes of outage.
  */
-export const MAX_OVERLOAD_RETRIES = 20;
+export const MAX_UNAVAILABLE_RETRIES = 20;
 
 function failAttempt(ledger: Ledger, run: RunRow, range: RangeRow, code: string | null, message: string, retryable: boolean, durationMs: number | null, now: number): "retried" | "failed" | "split" {
   if (code !== null && TIMEOUTS.has(code) && trySplit(ledger, run, range, code, message, now)) return "split";
   let limit = range.attempt_limit ?? run.max_attempts;
-  if (retryable && isOverload(code) && limit < run.max_attempts + MAX_OVERLOAD_RETRIES) {
+  if (retryable && isUnavailable(code) && limit < run.max_attempts + MAX_UNAVAILABLE_RETRIES) {
     limit += 1;
     ledger.setAttemptLimit(range.id, limit);
   }
@@ -162,7 +173,7 @@ function updateConcurrency(ledger: Ledger, run: RunRow, overload: boolean, succe
   if (after.effective !== before.effective || after.streak !== before.streak) {
     ledger.setConcurrency(after.effective, after.streak, after.lastOverloadAt);
     if (after.effective !== before.effective) {
-      console.log(JSON.stringify({ msg: "concurrency changed", runId: run.run_id, from: before.effective, to: after.effective }));
+      log("concurrency changed", { runId: run.run_id, from: before.effective, to: after.effective });
     }
   }
 }

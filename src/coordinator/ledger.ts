@@ -14,7 +14,10 @@ export interface RunRow {
   phase: RunPhase;
   bounds_start: string | null;
   bounds_end: string | null;
+  snapshot_end: number;
   split: Split;
+  canary_ranges: number;
+  canary_finished_at: number | null;
   rows_per_range: number;
   concurrency: number;
   effective_concurrency: number;
@@ -40,6 +43,7 @@ export interface RangeRow {
   attempt: number;
   attempt_limit: number | null;
   parent: number | null;
+  canary: number;
   lease_until: number | null;
   not_before: number | null;
   rows: number | null;
@@ -61,7 +65,7 @@ export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total
 type Rec = Record<string, SqlStorageValue>;
 
 // DO SQLite allows at most 100 bound parameters per statement.
-const INSERT_CHUNK = 25;
+const INSERT_CHUNK = 20; // 5 parameters a row
 const MAX_ERROR_TEXT = 2000;
 
 export class Ledger {
@@ -72,27 +76,30 @@ export class Ledger {
   }
 
   insertRun(
-    row: Omit<RunRow, "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency">,
+    row: Omit<
+      RunRow,
+      "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency" | "canary_finished_at"
+    >,
   ): void {
     this.sql.exec(
-      `INSERT INTO run (id, run_id, job, status, phase, bounds_start, bounds_end, split, rows_per_range,
+      `INSERT INTO run (id, run_id, job, status, phase, bounds_start, bounds_end, snapshot_end, split, canary_ranges, rows_per_range,
          concurrency, effective_concurrency, max_attempts, lease_ms, timeout_ms, params, accumulator, created_at, updated_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      row.run_id, row.job, row.status, row.phase, row.bounds_start, row.bounds_end, row.split,
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.run_id, row.job, row.status, row.phase, row.bounds_start, row.bounds_end, row.snapshot_end, row.split, row.canary_ranges,
       row.rows_per_range, row.concurrency, row.concurrency, row.max_attempts, row.lease_ms, row.timeout_ms, row.params,
       row.accumulator, row.created_at, row.created_at,
     );
   }
 
   /** Appends ranges as pending, numbered on from the highest id so far. */
-  insertRanges(ranges: readonly KeyRange[], parent: number | null = null): number[] {
+  insertRanges(ranges: readonly KeyRange[], parent: number | null = null, canary = false): number[] {
     const first = this.sql.exec<{ next: number }>("SELECT coalesce(max(id) + 1, 0) AS next FROM ranges").one().next;
     for (let i = 0; i < ranges.length; i += INSERT_CHUNK) {
       const chunk = ranges.slice(i, i + INSERT_CHUNK);
       const values: SqlStorageValue[] = [];
-      chunk.forEach((r, j) => values.push(first + i + j, r.start.toString(), r.end.toString(), parent));
+      chunk.forEach((r, j) => values.push(first + i + j, r.start.toString(), r.end.toString(), parent, canary ? 1 : 0));
       this.sql.exec(
-        `INSERT INTO ranges (id, start, end, parent, status) VALUES ${chunk.map(() => "(?, ?, ?, ?, 'pending')").join(", ")}`,
+        `INSERT INTO ranges (id, start, end, parent, canary, status) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, 'pending')").join(", ")}`,
         ...values,
       );
     }
@@ -139,15 +146,16 @@ export class Ledger {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ranges WHERE status = ?", status).one().n;
   }
 
-  /** Moves up to `n` due pending ranges to running with a fresh attempt and lease. */
-  lease(n: number, now: number, leaseMs: number): LeasedRange[] {
+  /** Moves up to `n` due pending ranges (only canary ones if asked) to running with a fresh attempt and lease. */
+  lease(n: number, now: number, leaseMs: number, canaryOnly = false): LeasedRange[] {
     if (n <= 0) return [];
     return this.sql
       .exec<LeasedRange & Rec>(
         `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, not_before = NULL, updated_at = ?
-         WHERE id IN (SELECT id FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? ORDER BY id LIMIT ?)
+         WHERE id IN (SELECT id FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? AND canary >= ?
+                      ORDER BY id LIMIT ?)
          RETURNING id, start, end, attempt`,
-        now + leaseMs, now, now, n,
+        now + leaseMs, now, now, canaryOnly ? 1 : 0, n,
       )
       .toArray()
       .sort((a, b) => a.id - b.id);
@@ -223,17 +231,40 @@ export class Ledger {
     return retry === null ? lease : Math.min(lease, retry);
   }
 
-  /** True while some range is pending or running. */
-  hasOpenRanges(): boolean {
+  /** True while some range (some canary range, if asked) is pending or running. */
+  hasOpenRanges(canaryOnly = false): boolean {
     return (
       this.sql
-        .exec<{ open: number }>("SELECT EXISTS (SELECT 1 FROM ranges WHERE status IN ('pending', 'running')) AS open")
+        .exec<{ open: number }>(
+          "SELECT EXISTS (SELECT 1 FROM ranges WHERE status IN ('pending', 'running') AND canary >= ?) AS open",
+          canaryOnly ? 1 : 0,
+        )
         .one().open === 1
     );
   }
 
-  hasFailedRanges(): boolean {
-    return this.sql.exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM ranges WHERE status = 'failed') AS any").one().any === 1;
+  hasFailedRanges(canaryOnly = false): boolean {
+    return (
+      this.sql
+        .exec<{ any: number }>("SELECT EXISTS (SELECT 1 FROM ranges WHERE status = 'failed' AND canary >= ?) AS any", canaryOnly ? 1 : 0)
+        .one().any === 1
+    );
+  }
+
+  /** Ends the canary phase. */
+  finishCanary(now: number): void {
+    this.sql.exec("UPDATE run SET phase = 'main', canary_finished_at = ?, updated_at = ? WHERE id = 1", now, now);
+  }
+
+  canaryStats(): { ranges: number; done: number; failed: number; rows: number; avgMs: number | null } {
+    return this.sql
+      .exec<{ ranges: number; done: number; failed: number; rows: number; avgMs: number | null }>(
+        `SELECT count(*) AS ranges, count(*) FILTER (WHERE status = 'done') AS done,
+                count(*) FILTER (WHERE status = 'failed') AS failed, coalesce(sum(rows), 0) AS rows,
+                avg(duration_ms) FILTER (WHERE status = 'done') AS avgMs
+         FROM ranges WHERE canary = 1 AND status <> 'split'`,
+      )
+      .one();
   }
 
   /** A page of the ledger in id order, after `afterId`, optionally of one state. */

@@ -3,12 +3,24 @@
  */
 import type { Json } from "../jobs/define";
 import type { Ledger, RunRow } from "./ledger";
-import type { RangeState, RunError, RunStatus } from "./types";
+import type { CanaryStatus, RangeState, RunError, RunStatus } from "./types";
 
 const MAX_ERRORS_SHOWN = 100;
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
+}
+
+function canaryStatus(ledger: Ledger, run: RunRow): CanaryStatus | null {
+  if (run.canary_ranges === 0) return null;
+  const c = ledger.canaryStats();
+  const finished = run.canary_finished_at;
+  const seconds = finished === null ? null : (finished - run.created_at) / 1000;
+  // The rest of the run at the canary's per-range time, spread over the run's concurrency.
+  const rest = ledger.counts().total - c.ranges;
+  const projectedSeconds =
+    c.avgMs === null || c.done === 0 ? null : Math.round((rest * c.avgMs) / Math.max(1, run.concurrency)) / 1000;
+  return { ranges: c.ranges, done: c.done, failed: c.failed, rows: c.rows, seconds, projectedSeconds };
 }
 
 export function runStatus(ledger: Ledger, run: RunRow): RunStatus {
@@ -21,10 +33,11 @@ export function runStatus(ledger: Ledger, run: RunRow): RunStatus {
     job: run.job,
     status: run.status,
     phase: run.phase,
-    bounds: { start: run.bounds_start, end: run.bounds_end },
+    bounds: { start: run.bounds_start, end: run.bounds_end, endFromSnapshot: run.snapshot_end === 1 },
     ranges: { total, pending, running, done, failed },
     concurrency: { limit: run.concurrency, effective: run.effective_concurrency },
     rows: run.rows,
+    canary: canaryStatus(ledger, run),
     result: JSON.parse(run.accumulator) as Json,
     errors,
     options: {

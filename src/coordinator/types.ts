@@ -6,9 +6,9 @@
 import type { Json } from "../jobs/define";
 
 export type RunState = "planning" | "running" | "succeeded" | "failed" | "cancelled";
-export type RunPhase = "planning" | "main" | "done";
+export type RunPhase = "planning" | "canary" | "main" | "done";
 export type RangeState = "pending" | "running" | "done" | "failed" | "split";
-export type Split = "uniform";
+export type Split = "uniform" | "balanced";
 
 /** A validated request to start a run; unset fields take the job's defaults. */
 export interface RunSpec {
@@ -18,6 +18,8 @@ export interface RunSpec {
   end?: bigint;
   rowsPerRange?: number;
   split?: Split;
+  /** true: a small first window (the default); a number: that many ranges; false: none. */
+  canary?: boolean | number;
   concurrency?: number;
   maxAttempts?: number;
   leaseSeconds?: number;
@@ -66,11 +68,14 @@ export interface RunStatus {
   job: string;
   status: RunState;
   phase: RunPhase;
-  bounds: { start: string | null; end: string | null };
+  /** `endFromSnapshot`: end was max(key) when the run started; rows inserted above it later are not in the run. */
+  bounds: { start: string | null; end: string | null; endFromSnapshot: boolean };
   ranges: { total: number; pending: number; running: number; done: number; failed: number };
   /** The run's concurrency limit, and the level it runs at now (lowered while the database is overloaded). */
   concurrency: { limit: number; effective: number };
   rows: number;
+  /** The canary window and what it measured; null when the run had none. */
+  canary: CanaryStatus | null;
   result: Json;
   errors: RunError[];
   options: {
@@ -84,6 +89,17 @@ export interface RunStatus {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+export interface CanaryStatus {
+  ranges: number;
+  done: number;
+  failed: number;
+  rows: number;
+  /** Wall time of the canary phase, once it is over. */
+  seconds: number | null;
+  /** The rest of the run's duration projected from the canary's throughput. */
+  projectedSeconds: number | null;
 }
 
 /** An error the API turns into its JSON envelope. */

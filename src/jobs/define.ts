@@ -58,6 +58,8 @@ export interface JobConfig<R extends Json, P> {
   timeoutSeconds?: number;
   /** Seconds a dispatched range may take, queue wait included, before its lease expires and it is sent again. */
   leaseSeconds?: number;
+  /** Allow a key with no index leading on it (every range then scans the table). */
+  allowUnindexedKey?: boolean;
   /** Optional cron schedule (UTC) for nightly runs. */
   schedule?: string;
   /** Optional schema for run parameters. */

@@ -15,16 +15,29 @@ export class PlanningError extends Error {
   }
 }
 
-/** Fails unless `table` exists and `key` is one of its integer columns. */
-export async function checkKey(sql: Sql, table: Identifier, key: Identifier): Promise<void> {
+/**
+ * Fails unless `table` exists, `key` is one of its integer columns, and an
+ * index leads with `key` (a range query on an unindexed key scans the whole
+ * table for every range; `allowUnindexed` is the explicit opt-in).
+ */
+export async function checkKey(sql: Sql, table: Identifier, key: Identifier, allowUnindexed = false): Promise<void> {
   const [rel] = await sql<{ oid: string | null }>`SELECT to_regclass(${table.quoted})::oid::text AS oid`;
   if (!rel?.oid) throw new PlanningError("table_not_found", `table ${table.name} does not exist`);
-  const [col] = await sql<{ type: string }>`
-    SELECT format_type(atttypid, NULL) AS type FROM pg_attribute
+  const [col] = await sql<{ type: string; indexed: boolean }>`
+    SELECT format_type(atttypid, NULL) AS type,
+           EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum) AS indexed
+    FROM pg_attribute a
     WHERE attrelid = ${rel.oid}::oid AND attname = ${key.name} AND NOT attisdropped`;
   if (!col) throw new PlanningError("key_not_found", `table ${table.name} has no column ${key.name}`);
   if (!INTEGER_TYPES.has(col.type)) {
     throw new PlanningError("key_not_integer", `key ${key.name} is ${col.type}; it must be smallint, integer or bigint`);
+  }
+  if (!col.indexed && !allowUnindexed) {
+    throw new PlanningError(
+      "key_not_indexed",
+      `no index on ${table.name} starts with ${key.name}, so every range would scan the whole table; ` +
+        `create one (CREATE INDEX ON ${table.quoted} (${key.quoted})) or set allowUnindexedKey: true on the job`,
+    );
   }
 }
 

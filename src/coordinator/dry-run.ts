@@ -1,0 +1,92 @@
+/**
+ * `dryRun: true`: the plan without the run. Nothing is stored and nothing is
+ * dispatched. Unless `canary: false`, the first range is executed once inside
+ * a READ ONLY transaction that is rolled back, to show the SQL a range runs
+ * and to project the full run's duration from its measured time.
+ */
+import { withClient, type DbEnv } from "../db/connect";
+import { Identifier, sqlOf, type Queryable } from "../db/sql";
+import type { Job, Json } from "../jobs/define";
+import { describeError } from "../lib/errors";
+import { canaryCount, resolveOptions } from "./options";
+import { estimateSummary, planRun } from "./plan";
+import type { ApiFailure, RunSpec, Split } from "./types";
+
+export interface DryRun {
+  dryRun: true;
+  job: string;
+  split: Split;
+  bounds: { start: string | null; end: string | null; endFromSnapshot: boolean };
+  ranges: number;
+  canaryRanges: number;
+  rowsPerRange: number;
+  estimatedRowsPerRange: { min: number; median: number; max: number } | null;
+  concurrency: number;
+  firstRange: { start: string; end: string } | null;
+  /** The statements the first range ran, with `$n` parameters; null when nothing ran. */
+  sql: string[] | null;
+  sample: { durationMs: number; result: Json } | { error: { code: string | null; message: string } } | null;
+  projectedSeconds: number | null;
+}
+
+export async function dryRun(
+  env: DbEnv,
+  job: Job<Json, unknown>,
+  spec: RunSpec,
+): Promise<{ ok: true; plan: DryRun } | { ok: false; error: ApiFailure }> {
+  const o = resolveOptions(spec, job);
+  const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
+  if (!planned.ok) return planned;
+  const { bounds, ranges, estimates, snapshotEnd } = planned.plan;
+  const first = ranges[0] ?? null;
+  const plan: DryRun = {
+    dryRun: true,
+    job: job.name,
+    split: o.split,
+    bounds: { start: bounds?.start.toString() ?? null, end: bounds?.end.toString() ?? null, endFromSnapshot: snapshotEnd },
+    ranges: ranges.length,
+    canaryRanges: canaryCount(ranges.length, o.rowsPerRange, o.canary),
+    rowsPerRange: o.rowsPerRange,
+    estimatedRowsPerRange: estimateSummary(estimates),
+    concurrency: o.concurrency,
+    firstRange: first && { start: first.start.toString(), end: first.end.toString() },
+    sql: null,
+    sample: null,
+    projectedSeconds: null,
+  };
+  if (!first || o.canary === false) return { ok: true, plan };
+
+  const statements: string[] = [];
+  await withClient(env, async (client) => {
+    const recorder: Queryable = {
+      query: (text, values) => {
+        statements.push(text.replace(/\s+/g, " ").trim());
+        return client.query(text, values);
+      },
+    };
+    await client.query("BEGIN READ ONLY");
+    const started = Date.now();
+    try {
+      const result = await job.process(
+        { id: 0, start: first.start, end: first.end, attempt: 1 },
+        {
+          sql: sqlOf(recorder),
+          target: { table: new Identifier(job.table, true), key: new Identifier(job.key) },
+          params: job.params ? job.params.parse(spec.params) : spec.params,
+          signal: AbortSignal.timeout(o.timeoutMs),
+          runId: "dry-run",
+        },
+      );
+      const durationMs = Date.now() - started;
+      plan.sample = { durationMs, result };
+      plan.projectedSeconds = Math.round((ranges.length * durationMs) / o.concurrency) / 1000;
+    } catch (err) {
+      const e = describeError(err);
+      plan.sample = { error: { code: e.code, message: e.message } };
+    } finally {
+      await client.query("ROLLBACK").catch(() => {});
+    }
+  });
+  plan.sql = statements;
+  return { ok: true, plan };
+}

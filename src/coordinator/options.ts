@@ -1,0 +1,51 @@
+/**
+ * Resolving a run's options. Precedence, highest first: the run body, the
+ * job's own defaults, the global defaults (`JOB_DEFAULTS`). The resolved
+ * values are stored with the run, so a run always shows what it used.
+ */
+import type { Job, Json } from "../jobs/define";
+import type { RunSpec, Split } from "./types";
+
+/** The default split: even ranges whatever the key distribution. */
+export const DEFAULT_SPLIT: Split = "balanced";
+
+/** A default canary is about 1% of the ranges, at least one, and at most this many rows. */
+export const CANARY_FRACTION = 0.01;
+export const CANARY_MAX_ROWS = 100_000;
+
+export interface RunOptions {
+  split: Split;
+  rowsPerRange: number;
+  concurrency: number;
+  maxAttempts: number;
+  leaseMs: number;
+  timeoutMs: number;
+  canary: boolean | number;
+}
+
+export function resolveOptions(spec: RunSpec, job: Job<Json, unknown>): RunOptions {
+  const leaseMs = (spec.leaseSeconds ?? job.leaseSeconds) * 1000;
+  return {
+    split: spec.split ?? DEFAULT_SPLIT,
+    rowsPerRange: spec.rowsPerRange ?? job.rowsPerRange,
+    concurrency: spec.concurrency ?? job.concurrency,
+    maxAttempts: spec.maxAttempts ?? job.maxAttempts,
+    leaseMs,
+    // A batch may run two ranges per lane in turn, so a range gets at most half the lease.
+    timeoutMs: Math.min((spec.timeoutSeconds ?? job.timeoutSeconds) * 1000, Math.floor(leaseMs / 2)),
+    canary: spec.canary ?? true,
+  };
+}
+
+/**
+ * How many of the first ranges form the canary window. Zero when there is no
+ * canary, or when the canary would be the whole run anyway.
+ */
+export function canaryCount(total: number, rowsPerRange: number, canary: boolean | number): number {
+  if (canary === false || total <= 1) return 0;
+  const n =
+    canary === true
+      ? Math.min(Math.max(1, Math.ceil(total * CANARY_FRACTION)), Math.max(1, Math.floor(CANARY_MAX_ROWS / rowsPerRange)))
+      : Math.max(1, Math.floor(canary));
+  return n >= total ? 0 : n;
+}

@@ -1,0 +1,85 @@
+/**
+ * The pure half of the balanced split: from per-bucket row estimates to
+ * groups that each become one or more ranges, and from exact cut points to
+ * ranges. Coverage is by construction: groups tile the window, and cuts only
+ * subdivide a group.
+ */
+import type { KeyRange } from "./uniform";
+
+/** A slice of the key window with an estimated row count. */
+export interface Bucket {
+  start: bigint;
+  end: bigint;
+  rows: number;
+}
+
+/** Consecutive buckets to be cut into `pieces` ranges of about equal rows. */
+export interface Group extends Bucket {
+  pieces: number;
+}
+
+/**
+ * Buckets over `[start, end]` from histogram bounds (sorted, equal rows per
+ * bucket). The first bucket reaches down to `start` and the last up to `end`,
+ * so rows outside the sampled bounds are still covered.
+ */
+export function histogramBuckets(bounds: readonly bigint[], rowsPerBucket: number, start: bigint, end: bigint): Bucket[] {
+  if (bounds.length < 2 || end < start) return [{ start, end, rows: 0 }];
+  const buckets: Bucket[] = [];
+  for (let i = 1; i < bounds.length; i++) {
+    const lo = i === 1 ? null : (bounds[i - 1] as bigint) + 1n;
+    const hi = i === bounds.length - 1 ? null : (bounds[i] as bigint);
+    const s = lo === null || lo < start ? start : lo;
+    const e = hi === null || hi > end ? end : hi;
+    if (s > e) continue;
+    // A bucket the window cuts through keeps the share of its key width inside.
+    const fullLo = (bounds[i - 1] as bigint) + (i === 1 ? 0n : 1n);
+    const fullHi = bounds[i] as bigint;
+    const width = fullHi - fullLo + 1n;
+    const inside = (e < fullHi ? e : fullHi) - (s > fullLo ? s : fullLo) + 1n;
+    const share = width > 0n && inside > 0n && inside < width ? Number(inside) / Number(width) : 1;
+    buckets.push({ start: s, end: e, rows: rowsPerBucket * share });
+  }
+  return buckets.length ? buckets : [{ start, end, rows: 0 }];
+}
+
+/**
+ * Merges small neighbours until a group holds about `rowsPerRange` rows, and
+ * gives each group the number of ranges its rows call for.
+ */
+export function groupBuckets(buckets: readonly Bucket[], rowsPerRange: number): Group[] {
+  const groups: Group[] = [];
+  let open: Bucket | null = null;
+  const close = (b: Bucket) => groups.push({ ...b, pieces: Math.max(1, Math.round(b.rows / rowsPerRange)) });
+  for (const b of buckets) {
+    open = open ? { start: open.start, end: b.end, rows: open.rows + b.rows } : { ...b };
+    if (open.rows >= rowsPerRange) {
+      close(open);
+      open = null;
+    }
+  }
+  if (open) {
+    const last = groups.at(-1);
+    // A small remainder joins the previous group when together they still fit one range's worth of slack.
+    if (last && last.rows + open.rows < 2 * rowsPerRange && last.pieces === 1) {
+      groups[groups.length - 1] = { start: last.start, end: open.end, rows: last.rows + open.rows, pieces: 1 };
+    } else close(open);
+  }
+  return groups;
+}
+
+/**
+ * Ranges of `[start, end]` ending at each cut (inclusive), then at `end`.
+ * Cuts outside the window or repeated are ignored.
+ */
+export function cutsToRanges(start: bigint, end: bigint, cuts: readonly bigint[]): KeyRange[] {
+  const sorted = [...new Set(cuts)].filter((c) => c >= start && c < end).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ranges: KeyRange[] = [];
+  let s = start;
+  for (const c of sorted) {
+    ranges.push({ start: s, end: c });
+    s = c + 1n;
+  }
+  ranges.push({ start: s, end });
+  return ranges;
+}
