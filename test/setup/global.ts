@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { findFreePort, startPostgres, type LocalPostgres } from "../../dev/lib/postgres";
-import { startProxy } from "../../dev/lib/proxy";
-import { seedOrders } from "../../dev/lib/seed";
+import { findFreePort, startPostgres, type LocalPostgres } from "../../dev/lib/postgres.js";
+import { startProxy } from "../../dev/lib/proxy.js";
+import { seedOrders } from "../../dev/lib/seed.js";
 
 /** Rows in the shared `orders` table the integration tests run over. */
 export const TEST_ORDERS_ROWS = 50_000;
