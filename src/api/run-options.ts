@@ -63,7 +63,7 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
   }
   let params: Json | undefined = o.params;
   if (job.params) {
-    const p = job.params.safeParse(o.params);
+    const p = job.params.safeParse(o.params ?? undefined);
     if (!p.success) throw apiError(400, "invalid_params", describe(p.error));
     params = o.params;
   } else if (o.params !== undefined && o.params !== null) {

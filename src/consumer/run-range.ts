@@ -60,8 +60,16 @@ async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T
 export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMessage): Promise<RangeReport> {
   const started = Date.now();
   const base = { rangeId: msg.rangeId, attempt: msg.attempt };
+  let params: unknown = msg.params;
+  if (job.params) {
+    const parsed = job.params.safeParse(msg.params ?? undefined);
+    if (!parsed.success) {
+      const error = { code: "invalid_params", message: parsed.error.message, retryable: false };
+      return { ...base, ok: false, error, durationMs: 0 };
+    }
+    params = parsed.data;
+  }
   try {
-    const params = job.params ? job.params.parse(msg.params) : msg.params;
     const client = await lane.connection();
     const range = { id: msg.rangeId, start: BigInt(msg.start), end: BigInt(msg.end), attempt: msg.attempt };
     const target = { table: new Identifier(job.table, true), key: new Identifier(job.key) };

@@ -72,7 +72,7 @@ export async function dryRun(
         {
           sql: sqlOf(recorder),
           target: { table: new Identifier(job.table, true), key: new Identifier(job.key) },
-          params: job.params ? job.params.parse(spec.params) : spec.params,
+          params: job.params ? job.params.parse(spec.params ?? undefined) : spec.params,
           signal: AbortSignal.timeout(o.timeoutMs),
           runId: "dry-run",
         },

@@ -5,7 +5,7 @@
  * range, and how to combine range results. rangemap does the rest: bounds,
  * splitting, leasing, retries and the exactly-once fold.
  */
-import type { ZodType } from "zod";
+import type { ZodType, ZodTypeDef } from "zod";
 import type { Identifier, Sql } from "../db/sql";
 import { isIdentifier } from "../db/sql";
 
@@ -62,8 +62,8 @@ export interface JobConfig<R extends Json, P> {
   allowUnindexedKey?: boolean;
   /** Optional cron schedule (UTC) for nightly runs. */
   schedule?: string;
-  /** Optional schema for run parameters. */
-  params?: ZodType<P>;
+  /** Optional schema for run parameters (absent parameters arrive as `undefined`). */
+  params?: ZodType<P, ZodTypeDef, unknown>;
   process(range: Range, ctx: ProcessContext<P>): Promise<R>;
   combine: Combine<R>;
   /** Rows a result covers, for progress. Default: its numeric `rows` field. */

@@ -14,6 +14,7 @@ import type { TestProject } from "vitest/node";
 import { findFreePort, startPostgres, type LocalPostgres } from "../../dev/lib/postgres.js";
 import { startProxy } from "../../dev/lib/proxy.js";
 import { seedOrders } from "../../dev/lib/seed.js";
+import { createFixtures } from "./fixtures.js";
 
 /** Rows in the shared `orders` table the integration tests run over. */
 export const TEST_ORDERS_ROWS = 50_000;
@@ -30,6 +31,7 @@ export default async function setup(project: TestProject) {
   await client.connect();
   await client.query("CREATE TABLE IF NOT EXISTS poison_keys (key bigint PRIMARY KEY)");
   await client.end();
+  await createFixtures(db.url);
 
   // POST /postgres/restart?downMs=N stops Postgres, waits N ms, starts it again.
   const control = createServer((req, res) => {

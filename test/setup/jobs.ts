@@ -8,7 +8,9 @@
  * - `test-poison`: fails with a real Postgres error (22012) on any range that
  *   holds a key listed in the `poison_keys` table;
  * - `test-slow`:   sleeps in Postgres, `sleepMs` per range plus `sleepMsPerKey`
- *   per key, to hold ranges in flight or make wide ranges time out.
+ *   per key, to hold ranges in flight or make wide ranges time out;
+ * - `sum-t-*`:     the same aggregate over the key-space fixtures of
+ *   test/setup/fixtures.ts.
  */
 import { z } from "zod";
 import type { Identifier, Sql } from "../../src/db/sql";
@@ -66,6 +68,26 @@ const slow = defineJob<Totals, { sleepMs?: number; sleepMsPerKey?: number }>({
   combine,
 });
 
-for (const job of [flaky, poison, slow]) {
+/** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
+function sumJob(table: string, allowUnindexedKey = false) {
+  return defineJob<Totals, { sleepMs?: number }>({
+    name: `sum-${table.replace(/_/g, "-")}${allowUnindexedKey ? "-allowed" : ""}`,
+    table,
+    key: "id",
+    allowUnindexedKey,
+    params: z.object({ sleepMs: z.number().min(0).optional() }).strict().optional().transform((p) => p ?? {}),
+    async process(range, { sql, target, params }) {
+      if (params.sleepMs) await sql`SELECT pg_sleep(${params.sleepMs / 1000})`;
+      return totals(sql, target, range);
+    },
+    combine,
+  });
+}
+
+const fixtures = ["t_dense", "t_gaps", "t_skewed", "t_small", "t_empty", "t_single", "t_nostats", "t_grow", "t_text_key", "t_unindexed"]
+  .map((t) => sumJob(t))
+  .concat(sumJob("t_unindexed", true));
+
+for (const job of [flaky, poison, slow, ...fixtures]) {
   if (!getJob(job.name)) registerJob(job);
 }
