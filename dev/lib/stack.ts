@@ -39,6 +39,8 @@ export interface StartStackOptions {
   quiet?: boolean;
   /** Project folder wrangler runs in (its wrangler.toml, .data/). Default: this repo. */
   root?: string;
+  /** Folder for the stack's state (Postgres data, wrangler's persisted Durable Objects, logs). Default: <root>/.data. */
+  stateDir?: string;
   /** How long to wait for GET /healthz to answer 2xx. Default 90 s. */
   readyTimeoutMs?: number;
   /** Aborting it (e.g. on Ctrl+C) while starting stops what was started and rejects. */
@@ -78,7 +80,7 @@ function envNumber(name: string, fallback: number): number {
  */
 export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
   const root = path.resolve(opts.root ?? REPO_ROOT);
-  const dataDir = path.join(root, ".data");
+  const dataDir = path.resolve(opts.stateDir ?? path.join(root, ".data"));
   const port = opts.port ?? envNumber("PORT", 8787);
   const apiToken = opts.apiToken ?? (process.env.API_TOKEN || DEFAULT_API_TOKEN);
   const webhookSecret = opts.webhookSecret ?? (process.env.WEBHOOK_SECRET || DEFAULT_WEBHOOK_SECRET);
