@@ -8,6 +8,7 @@ import { MAX_BODY_BYTES } from "./body";
 import { apiError, onError, errorBody } from "./errors";
 import { jobsRoutes } from "./jobs";
 import { runsRoutes } from "./runs";
+import { dashboard } from "../ui/dashboard";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -15,6 +16,7 @@ app.onError(onError);
 app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/", dashboard); // the dashboard page (src/ui); it calls /api with the token it asks for
 
 app.use("/api/*", requireToken);
 app.use(

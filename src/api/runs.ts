@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { coordinatorFor, isRunId } from "../coordinator/stub";
 import type { RangeState } from "../coordinator/types";
 import { apiError } from "./errors";
+import { DEFAULT_BINS, MAX_BINS } from "../coordinator/strip";
 
 export const runsRoutes = new Hono<{ Bindings: Env }>();
 
@@ -48,6 +49,25 @@ runsRoutes.get("/:runId/ranges", async (c) => {
   const page = await coordinatorFor(c.env, runId).ranges(status as RangeState | null, cursor, limit);
   if (!page) throw apiError(404, "run_not_found", `no run ${runId}`);
   return c.json({ runId, ...page });
+});
+
+// The dashboard's range strip: per-bin status counts in key order (see coordinator/strip.ts).
+runsRoutes.get("/:runId/strip", async (c) => {
+  const runId = runIdParam(c.req.param("runId"));
+  const bins = intQuery(c.req.query("bins"), "bins", DEFAULT_BINS, 1, MAX_BINS);
+  const strip = await coordinatorFor(c.env, runId).strip(bins);
+  if (!strip) throw apiError(404, "run_not_found", `no run ${runId}`);
+  return c.json({ runId, ...strip });
+});
+
+// Live status as Server-Sent Events (`event: status`), pushed by the Coordinator; ends after the final status.
+runsRoutes.get("/:runId/events", async (c) => {
+  const runId = runIdParam(c.req.param("runId"));
+  const stream = await coordinatorFor(c.env, runId).watch();
+  if (!stream) throw apiError(404, "run_not_found", `no run ${runId}`);
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform" },
+  });
 });
 
 function intQuery(value: string | undefined, name: string, fallback: number, min: number, max: number): number {

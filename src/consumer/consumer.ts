@@ -48,6 +48,10 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: Env): Promi
         const item = work[next++];
         if (!item) break;
         const report = await processOne(lane, item.body);
+        if (!report.ok) {
+          const { runId, rangeId, attempt } = item.body;
+          logError("range attempt failed", { runId, rangeId, attempt, code: report.error.code, retryable: report.error.retryable, error: report.error.message });
+        }
         const list = reports.get(item.body.runId) ?? [];
         list.push({ msg: item.msg, report });
         reports.set(item.body.runId, list);
@@ -65,7 +69,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: Env): Promi
         for (const i of items) i.msg.ack();
       } catch (err) {
         const error = describeError(err);
-        logError("report failed; retrying its messages", { runId, error: error.message });
+        logError("report failed; retrying its messages", { runId, ranges: items.length, error: error.message });
         for (const i of items) i.msg.retry({ delaySeconds: 1 });
       }
     }),

@@ -18,6 +18,8 @@ import { planRun } from "./plan";
 import { migrate } from "./schema";
 import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
+import { stripOf, type Strip } from "./strip";
+import { Watchers } from "./watch";
 import type { CreateResult, RangeMessage, RangeReport, RangeState, RunSpec, RunStatus } from "./types";
 
 /** If the queue refused a send, look again this soon. */
@@ -27,6 +29,7 @@ export class Coordinator extends DurableObject<Env> {
   private readonly ledger: Ledger;
   private creating: Promise<CreateResult> | null = null;
   private armedFor: number | null = null;
+  private readonly watchers = new Watchers();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -83,6 +86,7 @@ export class Coordinator extends DurableObject<Env> {
       return { ok: false, error: { status: 409, code: "run_not_running", message: `the run is ${run.status}` } };
     }
     this.ledger.setState("cancelled", "done", Date.now());
+    this.pushStatus();
     await this.disarm();
     log("run cancelled", { runId: run.run_id });
     return { ok: true, created: false, run: this.snapshot() };
@@ -112,6 +116,16 @@ export class Coordinator extends DurableObject<Env> {
   /** A page of the ledger, in range order. */
   async ranges(status: RangeState | null, afterId: number, limit: number): Promise<RangePage | null> {
     return this.ledger.run() ? rangePage(this.ledger, status, afterId, limit) : null;
+  }
+
+  /** The ranges in key order, folded into at most `bins` bins (the dashboard's strip). */
+  async strip(bins: number): Promise<Strip | null> {
+    return this.ledger.run() ? stripOf(this.ctx.storage.sql, bins) : null;
+  }
+
+  /** A Server-Sent Events stream of the run's status until it is final (see watch.ts). */
+  async watch(): Promise<ReadableStream<Uint8Array> | null> {
+    return this.ledger.run() ? this.watchers.open(this.snapshot()) : null;
   }
 
   override async alarm(): Promise<void> {
@@ -166,6 +180,7 @@ export class Coordinator extends DurableObject<Env> {
    * and arms the alarm.
    */
   private async advance(): Promise<void> {
+    this.pushStatus();
     let run = this.ledger.run();
     if (!run || run.status !== "running") return;
     const now = Date.now();
@@ -193,6 +208,11 @@ export class Coordinator extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(wake);
       this.armedFor = wake;
     }
+  }
+
+  /** Tells watchers the ledger moved; the snapshot is taken when the push goes out. */
+  private pushStatus(): void {
+    this.watchers.changed(() => (this.ledger.run() ? this.snapshot() : null));
   }
 
   private async disarm(): Promise<void> {

@@ -9,7 +9,7 @@
  * - Overload signals halve the run's effective concurrency; a healthy stretch
  *   adds one back (additive increase, multiplicative decrease).
  */
-import { log } from "../lib/log";
+import { log, logError } from "../lib/log";
 import type { Combine, Json } from "../jobs/define";
 import type { Ledger, RangeRow, RunRow } from "./ledger";
 import type { RangeReport } from "./types";
@@ -91,6 +91,7 @@ export function trySplit(ledger: Ledger, run: RunRow, range: RangeRow, code: str
   if (end - start + 1n < 2n * minSplitWidth(run.rows_per_range)) return false;
   const mid = start + (end - start) / 2n;
   ledger.markSplit(range.id, code, message, now);
+  log("range split", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code });
   ledger.insertRanges([{ start, end: mid }, { start: mid + 1n, end }], range.id, range.canary === 1);
   return true;
 }
@@ -111,9 +112,12 @@ function failAttempt(ledger: Ledger, run: RunRow, range: RangeRow, code: string 
   }
   if (!retryable || range.attempt >= limit) {
     ledger.markAttemptFailed(range.id, code, message, durationMs, null, now);
+    logError("range failed", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code, retryable, error: message });
     return "failed";
   }
-  ledger.markAttemptFailed(range.id, code, message, durationMs, now + backoffMs(range.attempt), now);
+  const retryAt = now + backoffMs(range.attempt);
+  ledger.markAttemptFailed(range.id, code, message, durationMs, retryAt, now);
+  log("range retry scheduled", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code, retryInMs: retryAt - now });
   return "retried";
 }
 

@@ -12,7 +12,7 @@ export function isRunId(value: string): boolean {
 }
 
 /** The Coordinator's RPC surface as callers see it. */
-export type CoordinatorRpc = Pick<Coordinator, "create" | "status" | "report" | "cancel" | "retry" | "ranges">;
+export type CoordinatorRpc = Pick<Coordinator, "create" | "status" | "report" | "cancel" | "retry" | "ranges" | "strip" | "watch">;
 
 /**
  * The stub for a run's Coordinator. The generated stub type maps every method

@@ -4,6 +4,7 @@
  */
 import type { Job, Json } from "./define";
 import ordersTotal from "./orders-total";
+import stagedPaymentsTotal from "./staged-payments-total";
 
 const registered = new Map<string, Job<Json, unknown>>();
 
@@ -22,3 +23,4 @@ export function listJobs(): Array<Job<Json, unknown>> {
 }
 
 registerJob(ordersTotal);
+registerJob(stagedPaymentsTotal);
