@@ -2,12 +2,13 @@
  * `npm run demo [-- --rows N]`: the main job end to end on the local stack.
  *
  * Seeds `orders` with N rows (default 1,000,000; reused when it already holds
- * N), starts the stack, runs `orders-total` over the whole table with a live
- * progress line, and prints rangemap's result beside one SQL aggregate. Exits
+ * N), starts the stack, runs `orders-total` over the whole table with the
+ * CLI's live progress line (dev/lib/progress.ts, fed by the run's pushed
+ * status events), and prints rangemap's result beside one SQL aggregate. Exits
  * 0 only when they are equal, and stops everything it started.
  */
 import { parseArgs } from "node:util";
-import { RangemapClient, watchRun } from "./lib/client.js";
+import { followRun, RangemapClient } from "./lib/client.js";
 import { ProgressLine } from "./lib/progress.js";
 import { ordersTruth, seedOrders } from "./lib/seed.js";
 import { startStack, type Stack } from "./lib/stack.js";
@@ -52,7 +53,7 @@ try {
   const started = await client.startRun("orders-total");
   console.log(`run ${started.runId}: ${started.ranges.total} ranges over ids [${started.bounds.start}, ${started.bounds.end}]`);
   const progress = new ProgressLine();
-  const run = await watchRun(client, started.runId, (r) => progress.update(r));
+  const run = await followRun(client, started.runId, (r) => progress.update(r));
   progress.done(run);
   const wall = (Date.now() - t0) / 1000;
 

@@ -12,10 +12,28 @@ export interface RunStatusJson {
   ranges: { total: number; pending: number; running: number; done: number; failed: number };
   rows: number;
   result: unknown;
-  errors: Array<{ rangeId: number | null; code: string | null; message: string }>;
+  errors: Array<{ rangeId: number | null; start?: string; end?: string; attempts?: number; code: string | null; message: string }>;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+/** One line of `GET /api/runs` (the run history). */
+export interface RunListEntry {
+  runId: string;
+  job: string;
+  status: RunStatusJson["status"] | "skipped";
+  trigger?: string;
+  rows: number;
+  note?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface RunListJson {
+  runs: RunListEntry[];
+  nextCursor: string | null;
 }
 
 export class ApiError extends Error {
@@ -65,9 +83,77 @@ export class RangemapClient {
   cancelRun(runId: string): Promise<RunStatusJson> {
     return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/cancel`);
   }
+
+  retryRun(runId: string): Promise<RunStatusJson> {
+    return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/retry`);
+  }
+
+  /** A dry run: the plan, without a run. */
+  planRun(job: string, options: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.call("POST", `/api/jobs/${encodeURIComponent(job)}/runs`, { ...options, dryRun: true });
+  }
+
+  listRuns(query: { job?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<RunListJson> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+    return this.call("GET", `/api/runs${q.size ? `?${q.toString()}` : ""}`);
+  }
+
+  /**
+   * The run's status events (`GET /api/runs/:id/events`), pushed by its
+   * Coordinator, until the stream ends (after the final status).
+   */
+  async *events(runId: string, signal?: AbortSignal): AsyncGenerator<RunStatusJson> {
+    const res = await fetch(new URL(`/api/runs/${encodeURIComponent(runId)}/events`, this.baseUrl), {
+      headers: { authorization: `Bearer ${this.token}`, accept: "text/event-stream" },
+      signal,
+    });
+    if (!res.ok || !res.body) {
+      const err = ((await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(res.status, err?.code ?? "http_error", err?.message ?? `HTTP ${res.status}`);
+    }
+    const decoder = new TextDecoder();
+    let buf = "";
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let at: number;
+      while ((at = buf.indexOf("\n\n")) >= 0) {
+        const data = buf
+          .slice(0, at)
+          .split("\n")
+          .filter((l) => l.startsWith("data:"))
+          .map((l) => l.slice(5).trimStart())
+          .join("\n");
+        buf = buf.slice(at + 2);
+        if (data) yield JSON.parse(data) as RunStatusJson;
+      }
+    }
+  }
 }
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/**
+ * Follows a run until it is final, calling `onUpdate` with each status: from
+ * the pushed events while the stream lasts, then by polling (a stream can end
+ * early, e.g. when the Coordinator restarts).
+ */
+export async function followRun(
+  client: RangemapClient,
+  runId: string,
+  onUpdate: (run: RunStatusJson) => void,
+  intervalMs = 500,
+): Promise<RunStatusJson> {
+  try {
+    for await (const run of client.events(runId)) {
+      onUpdate(run);
+      if (FINAL.has(run.status)) return run;
+    }
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) throw err;
+  }
+  return watchRun(client, runId, onUpdate, intervalMs);
+}
 
 /** Polls until the run is final, calling `onUpdate` with each status. */
 export async function watchRun(

@@ -1,0 +1,56 @@
+/**
+ * Global setup of the end-to-end tests: a whole local stack of its own. It
+ * runs in a temporary project folder (symlinks to this repo's wrangler.toml,
+ * src/ and node_modules/), so its `.data/` (Postgres, Durable Object state,
+ * the secrets file) never touches a developer's `npm run dev`, and on free
+ * ports, so it can run beside one. Everything is stopped and removed after.
+ */
+import { chmod, mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+import { findFreePort } from "../dev/lib/ports.js";
+import { seedOrders } from "../dev/lib/seed.js";
+import { startStack } from "../dev/lib/stack.js";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** Rows in `orders` for the end-to-end runs. */
+export const E2E_ORDERS_ROWS = 100_000;
+export const E2E_TOKEN = "e2e-token";
+
+export default async function setup(project: TestProject) {
+  const root = await mkdtemp(path.join(tmpdir(), "rangemap-e2e-"));
+  // Postgres runs as its own OS user when we are root; it must reach its data dir.
+  await chmod(root, 0o755);
+  for (const name of ["wrangler.toml", "src", "node_modules", "package.json", "tsconfig.json"]) {
+    await symlink(path.join(REPO, name), path.join(root, name));
+  }
+  // Always the embedded Postgres: the tests drop and reseed tables.
+  delete process.env.DATABASE_URL;
+  const started = Date.now();
+  const stack = await startStack({
+    root,
+    port: await findFreePort(),
+    pgPort: await findFreePort(),
+    apiToken: E2E_TOKEN,
+    quiet: true,
+  });
+  await seedOrders(stack.databaseUrl, E2E_ORDERS_ROWS);
+  console.log(`e2e stack up at ${stack.baseUrl} in ${((Date.now() - started) / 1000).toFixed(1)}s (${root})`);
+  project.provide("baseUrl", stack.baseUrl);
+  project.provide("apiToken", stack.apiToken);
+  project.provide("databaseUrl", stack.databaseUrl);
+  return async () => {
+    await stack.stop();
+    await rm(root, { recursive: true, force: true });
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseUrl: string;
+    apiToken: string;
+    databaseUrl: string;
+  }
+}
