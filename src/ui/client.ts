@@ -15,6 +15,7 @@ export const CLIENT_SCRIPT = String.raw`
   var TAB_RUNS_KEY = "rangemap.tabRuns";
   var FINAL = { succeeded: true, failed: true, cancelled: true };
   var BINS = 200;
+  var STRIP_HINT = "Hover over the strip for a range's keys, rows, duration, attempts and error.";
   var nf = new Intl.NumberFormat("en-US");
   var $ = function (id) { return document.getElementById(id); };
 
@@ -120,18 +121,34 @@ export const CLIENT_SCRIPT = String.raw`
     try { await loadJobs(); } catch (e) { $("start-error").textContent = e.message; }
     refreshList();
   }
-  function runRow(run) {
-    var p = pct(run);
-    var bar = h("span", { className: "mini" }, [h("b")]);
-    bar.firstChild.style.width = p + "%";
-    return h("tr", { "data-run": run.runId }, [
-      h("td", { text: run.job }),
-      h("td", { className: "mono" }, [h("a", { href: "#/runs/" + run.runId, text: run.runId })]),
-      h("td", {}, [h("span", { className: "badge " + run.status, text: run.status })]),
-      h("td", {}, [bar, document.createTextNode(p + "% of " + nf.format(run.ranges.total))]),
-      h("td", { text: secs(durationMs(run)) }),
-      h("td", { text: new Date(run.createdAt).toLocaleString() }),
+  // entry: a line of GET /api/runs (or a run status); run: the run's full status, when known.
+  function runRow(entry, run) {
+    var status = run ? run.status : entry.status;
+    var progress = h("td", { className: "muted", text: entry.note || "\u2014" });
+    if (run) {
+      var p = pct(run);
+      var bar = h("span", { className: "mini" }, [h("b")]);
+      bar.firstChild.style.width = p + "%";
+      progress = h("td", {}, [bar, document.createTextNode(p + "% of " + nf.format(run.ranges.total) + " ranges")]);
+    }
+    return h("tr", { "data-run": entry.runId, "data-status": status }, [
+      h("td", { text: entry.job }),
+      h("td", { className: "mono" }, [h("a", { href: "#/runs/" + entry.runId, text: entry.runId })]),
+      h("td", {}, [h("span", { className: "badge " + status, text: status })]),
+      progress,
+      h("td", { text: secs(durationMs(run || entry)) }),
+      h("td", { text: new Date(entry.createdAt).toLocaleString() + (entry.trigger ? " \u00b7 " + entry.trigger : "") }),
     ]);
+  }
+  // Full statuses of listed runs: final ones are fetched once, active ones on every refresh.
+  var statusCache = {};
+  async function withStatuses(entries) {
+    await Promise.all(entries.map(async function (e) {
+      var cached = statusCache[e.runId];
+      if (e.status === "skipped" || (cached && cached.status === e.status && FINAL[e.status])) return;
+      try { statusCache[e.runId] = await api("GET", "/api/runs/" + e.runId); } catch (err) { /* shown without progress */ }
+    }));
+    return entries.map(function (e) { return [e, statusCache[e.runId] || null]; });
   }
   async function refreshList(append) {
     stopList();
@@ -143,8 +160,8 @@ export const CLIENT_SCRIPT = String.raw`
       if ($("filter-status").value) q.set("status", $("filter-status").value);
       if (append && listCursor) q.set("cursor", listCursor);
       var page = await api("GET", "/api/runs?" + q.toString());
-      runs = page.runs || [];
       listCursor = page.nextCursor || null;
+      runs = await withStatuses(page.runs || []);
     } catch (e) {
       if (e.status === 401) return;
       // No run index on this Worker (or it failed): show the runs this tab knows.
@@ -152,12 +169,12 @@ export const CLIENT_SCRIPT = String.raw`
       listCursor = null;
       runs = [];
       for (var id of tabRuns()) {
-        try { runs.push(await api("GET", "/api/runs/" + id)); } catch (err) { /* gone */ }
+        try { var st = await api("GET", "/api/runs/" + id); runs.push([st, st]); } catch (err) { /* gone */ }
       }
     }
     $("runs-note").textContent = note || (runs.length ? "" : "No runs yet.");
     if (!append) clear(tbody);
-    runs.forEach(function (r) { tbody.appendChild(runRow(r)); });
+    runs.forEach(function (r) { tbody.appendChild(runRow(r[0], r[1])); });
     $("runs-more").hidden = !listCursor;
     if (!$("view-list").hidden) listTimer = setTimeout(function () { refreshList(false); }, 2000);
   }
@@ -179,6 +196,7 @@ export const CLIENT_SCRIPT = String.raw`
     $("run-id").textContent = id;
     $("run-job").textContent = "";
     $("run-message").textContent = "";
+    $("strip-detail").textContent = STRIP_HINT;
     clear($("strip"));
     follow(current);
   }
@@ -254,8 +272,11 @@ export const CLIENT_SCRIPT = String.raw`
     badge.textContent = run.status + (run.phase === "canary" && run.status === "running" ? " (canary)" : "");
     badge.className = "badge " + run.status;
     badge.setAttribute("data-status", run.status);
-    $("progress-fill").style.width = p + "%";
-    $("progress").className = "progress" + (r.failed ? " has-failed" : "");
+    var fill = $("progress-fill");
+    fill.style.width = p + "%";
+    // Done in green, failed in red, in proportion.
+    var ok = r.done + r.failed ? Math.round((r.done / (r.done + r.failed)) * 100) : 100;
+    fill.style.background = r.failed ? "linear-gradient(90deg, var(--done) " + ok + "%, var(--failed) " + ok + "%)" : "";
     $("progress").setAttribute("aria-valuenow", String(p));
     $("progress-text").textContent = p + "%";
     $("stat-ranges").textContent = nf.format(r.done + r.failed) + " / " + nf.format(r.total);

@@ -34,7 +34,7 @@ pre { margin: 0; white-space: pre-wrap; word-break: break-all; font-size: 13px; 
 .badge.cancelled { background: #ece7d9; color: #6b5a2b; }
 .progress { position: relative; height: 26px; border-radius: 6px; background: var(--pending); overflow: hidden; }
 .progress .fill { position: absolute; inset: 0 auto 0 0; width: 0; background: var(--done); transition: width .3s; }
-.progress.has-failed .fill { background: linear-gradient(90deg, var(--done), var(--done) 90%, var(--failed)); }
+#strip-detail { white-space: pre-line; min-height: 3.2em; }
 .progress span { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; font-weight: 600; }
 .mini { display: inline-block; width: 90px; height: 8px; border-radius: 4px; background: var(--pending); overflow: hidden; vertical-align: middle; margin-right: 6px; }
 .mini b { display: block; height: 100%; background: var(--done); }
