@@ -1,10 +1,13 @@
 /**
- * `/api/runs/:runId`: a run's status, its ledger, cancel and retry.
+ * `/api/runs`: the run history (newest first, from the run index), and per
+ * run its status, its ledger, cancel and retry.
  */
 import { Hono } from "hono";
 import { coordinatorFor, isRunId } from "../coordinator/stub";
 import type { RangeState } from "../coordinator/types";
 import { apiError } from "./errors";
+import { decodeCursor, HISTORY_STATUSES, type HistoryStatus } from "../history/entry";
+import { runIndexFor } from "../history/record";
 import { DEFAULT_BINS, MAX_BINS } from "../coordinator/strip";
 
 export const runsRoutes = new Hono<{ Bindings: Env }>();
@@ -13,6 +16,23 @@ function runIdParam(value: string): string {
   if (!isRunId(value)) throw apiError(404, "run_not_found", "no such run");
   return value;
 }
+
+const MAX_HISTORY_PAGE = 100;
+const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+runsRoutes.get("/", async (c) => {
+  const job = c.req.query("job") ?? null;
+  if (job !== null && !JOB_NAME.test(job)) throw apiError(400, "invalid_query", "job must be a job name");
+  const status = c.req.query("status") ?? null;
+  if (status !== null && !HISTORY_STATUSES.includes(status as HistoryStatus)) {
+    throw apiError(400, "invalid_query", `status must be one of ${HISTORY_STATUSES.join(", ")}`);
+  }
+  const limit = intQuery(c.req.query("limit"), "limit", 20, 1, MAX_HISTORY_PAGE);
+  const rawCursor = c.req.query("cursor");
+  const cursor = rawCursor === undefined ? null : decodeCursor(rawCursor);
+  if (rawCursor !== undefined && cursor === null) throw apiError(400, "invalid_query", "cursor is not one this API returned");
+  return c.json(await runIndexFor(c.env).list({ job, status: status as HistoryStatus | null, limit, cursor }));
+});
 
 runsRoutes.get("/:runId", async (c) => {
   const runId = runIdParam(c.req.param("runId"));

@@ -13,6 +13,7 @@ import { dispatch } from "./dispatch";
 import { applyReports, expireLeases, type ReportOutcome } from "./fold";
 import { Ledger } from "./ledger";
 import { log } from "../lib/log";
+import { historyEntry, recordRun } from "../history/record";
 import { canaryCount, resolveOptions } from "./options";
 import { planRun } from "./plan";
 import { migrate } from "./schema";
@@ -89,6 +90,7 @@ export class Coordinator extends DurableObject<Env> {
     this.pushStatus();
     await this.disarm();
     log("run cancelled", { runId: run.run_id });
+    await this.recordHistory();
     return { ok: true, created: false, run: this.snapshot() };
   }
 
@@ -110,6 +112,7 @@ export class Coordinator extends DurableObject<Env> {
       log("run retried", { runId: run.run_id, ranges: reopened });
     });
     await this.advance();
+    await this.recordHistory();
     return { ok: true, created: false, run: this.snapshot() };
   }
 
@@ -171,6 +174,7 @@ export class Coordinator extends DurableObject<Env> {
     });
     log("run planned", { runId: spec.runId, job: job.name, split: o.split, ranges: ranges.length, canary });
     await this.advance();
+    await this.recordHistory();
     return { ok: true, created: true, run: this.snapshot() };
   }
 
@@ -189,6 +193,7 @@ export class Coordinator extends DurableObject<Env> {
         this.ledger.setState("failed", "canary", now, "a canary range failed; the rest of the run was not dispatched");
         await this.disarm();
         log("run failed in canary", { runId: run.run_id });
+        this.ctx.waitUntil(this.recordHistory());
         return;
       }
       this.ledger.finishCanary(now);
@@ -199,6 +204,8 @@ export class Coordinator extends DurableObject<Env> {
       this.ledger.setState(status, "done", now);
       await this.disarm();
       log("run finished", { runId: run.run_id, status });
+      // Not awaited: this runs inside report(), which a consumer is waiting on.
+      this.ctx.waitUntil(this.recordHistory());
       return;
     }
     await dispatch(this.ledger, this.env.RANGES as Queue<RangeMessage>, run, now);
@@ -213,6 +220,16 @@ export class Coordinator extends DurableObject<Env> {
   /** Tells watchers the ledger moved; the snapshot is taken when the push goes out. */
   private pushStatus(): void {
     this.watchers.changed(() => (this.ledger.run() ? this.snapshot() : null));
+  }
+
+  /**
+   * Tells the run index (`GET /api/runs`) the run's current status. Called on
+   * every status change; it never throws, so a history that cannot be
+   * updated never breaks the run (see src/history/record.ts).
+   */
+  private async recordHistory(): Promise<void> {
+    const run = this.ledger.run();
+    if (run) await recordRun(this.env, historyEntry(run));
   }
 
   private async disarm(): Promise<void> {

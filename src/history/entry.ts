@@ -1,0 +1,93 @@
+/**
+ * One line of the run history (`GET /api/runs`): what the run index stores
+ * about a run, and how a run's trigger is read from its id.
+ *
+ * The trigger is not stored by the Coordinator; it is implied by how the run
+ * id was made (see src/coordinator/stub.ts): `wh-…` from a webhook, `cron-…`
+ * from a schedule, anything else from the API (`idem-…` with an
+ * Idempotency-Key, a time-prefixed random id without).
+ */
+import type { RunState } from "../coordinator/types";
+
+/** A run's status, or `skipped`: a scheduled run not started because the previous one was still going. */
+export type HistoryStatus = RunState | "skipped";
+export type Trigger = "api" | "webhook" | "cron";
+
+export const HISTORY_STATUSES: readonly HistoryStatus[] = ["planning", "running", "succeeded", "failed", "cancelled", "skipped"];
+
+/** What the index stores; times are epoch milliseconds. */
+export interface HistoryEntry {
+  runId: string;
+  job: string;
+  status: HistoryStatus;
+  rows: number;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+  /** Why a run was skipped, or the run's own error line. */
+  note: string | null;
+}
+
+/** One run as `GET /api/runs` shows it. */
+export interface HistoryView {
+  runId: string;
+  job: string;
+  status: HistoryStatus;
+  trigger: Trigger;
+  rows: number;
+  note: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface HistoryPage {
+  runs: HistoryView[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export function triggerOf(runId: string): Trigger {
+  if (runId.startsWith("wh-")) return "webhook";
+  if (runId.startsWith("cron-")) return "cron";
+  return "api";
+}
+
+/** Final statuses never change again, except a `failed` run that is retried. */
+export function isActive(status: HistoryStatus): boolean {
+  return status === "planning" || status === "running";
+}
+
+export function toView(entry: HistoryEntry): HistoryView {
+  return {
+    runId: entry.runId,
+    job: entry.job,
+    status: entry.status,
+    trigger: triggerOf(entry.runId),
+    rows: entry.rows,
+    note: entry.note,
+    createdAt: new Date(entry.createdAt).toISOString(),
+    updatedAt: new Date(entry.updatedAt).toISOString(),
+    finishedAt: entry.finishedAt === null ? null : new Date(entry.finishedAt).toISOString(),
+  };
+}
+
+/**
+ * History pages are ordered newest first by (createdAt, runId); a cursor is
+ * the last entry of a page, `<createdAt ms>.<runId>`.
+ */
+export interface Cursor {
+  createdAt: number;
+  runId: string;
+}
+
+const CURSOR = /^(\d{1,15})\.([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
+
+export function encodeCursor(entry: Cursor): string {
+  return `${entry.createdAt}.${entry.runId}`;
+}
+
+export function decodeCursor(value: string): Cursor | null {
+  const m = CURSOR.exec(value);
+  return m?.[1] && m[2] ? { createdAt: Number(m[1]), runId: m[2] } : null;
+}
