@@ -8,6 +8,7 @@ import { MAX_BODY_BYTES } from "./body";
 import { apiError, onError, errorBody } from "./errors";
 import { jobsRoutes } from "./jobs";
 import { runsRoutes } from "./runs";
+import { webhooksRoutes } from "./webhooks";
 import { dashboard } from "../ui/dashboard";
 
 export const app = new Hono<{ Bindings: Env }>();
@@ -30,3 +31,5 @@ app.use(
 );
 app.route("/api/jobs", jobsRoutes);
 app.route("/api/runs", runsRoutes);
+// Signed, not bearer-authenticated: see webhooks.ts.
+app.route("/webhooks", webhooksRoutes);

@@ -3,12 +3,13 @@
  */
 import { Hono } from "hono";
 import { getJob, listJobs } from "../jobs/registry";
-import { coordinatorFor, derivedRunId, newRunId } from "../coordinator/stub";
+import { derivedRunId, newRunId } from "../coordinator/stub";
 import { apiError } from "./errors";
 import { readJson } from "./body";
 import { toRunSpec } from "./run-options";
 import { dryRun } from "../coordinator/dry-run";
 import { DEFAULT_SPLIT } from "../coordinator/options";
+import { startRun } from "./start-run";
 
 export const jobsRoutes = new Hono<{ Bindings: Env }>();
 
@@ -47,8 +48,7 @@ jobsRoutes.post("/:job/runs", async (c) => {
     if (!planned.ok) throw apiError(planned.error.status, planned.error.code, planned.error.message);
     return c.json(planned.plan, 200);
   }
-  const result = await coordinatorFor(c.env, runId).create(spec);
-  if (!result.ok) throw apiError(result.error.status, result.error.code, result.error.message);
+  const { created, run } = await startRun(c.env, spec);
   c.header("Location", `/api/runs/${runId}`);
-  return c.json({ ...result.run, created: result.created }, 202);
+  return c.json({ ...run, created }, 202);
 });
