@@ -7,6 +7,7 @@ import { app } from "./api/app";
 import { handleBatch } from "./consumer/consumer";
 import { Coordinator } from "./coordinator/coordinator";
 import { RunIndex } from "./history/run-index";
+import { handleScheduled } from "./scheduled";
 
 export { Coordinator, RunIndex };
 
@@ -15,7 +16,7 @@ export default {
   async queue(batch, env, _ctx) {
     await handleBatch(batch, env);
   },
-  async scheduled() {
-    // Cron-started runs arrive with the webhooks-and-schedules work (issue 6).
+  async scheduled(controller, env, _ctx) {
+    await handleScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -60,8 +60,14 @@ export interface JobConfig<R extends Json, P> {
   leaseSeconds?: number;
   /** Allow a key with no index leading on it (every range then scans the table). */
   allowUnindexedKey?: boolean;
-  /** Optional cron schedule (UTC) for nightly runs. */
+  /** Optional cron schedule (UTC) for nightly runs; it must also be listed in wrangler.toml's `[triggers] crons`. */
   schedule?: string;
+  /**
+   * What a scheduled run does while the job's previous run is still going:
+   * `"skip"` (the default) records a skipped run and starts nothing;
+   * `"allow"` starts it anyway.
+   */
+  overlap?: "skip" | "allow";
   /** Optional schema for run parameters (absent parameters arrive as `undefined`). */
   params?: ZodType<P, ZodTypeDef, unknown>;
   process(range: Range, ctx: ProcessContext<P>): Promise<R>;

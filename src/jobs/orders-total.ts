@@ -22,6 +22,8 @@ export default defineJob<OrdersTotal>({
   key: "id",
   rowsPerRange: 10_000,
   concurrency: 8,
+  // Nightly at 03:00 UTC; listed in wrangler.toml's [triggers] crons.
+  schedule: "0 3 * * *",
   async process(range, { sql, target }) {
     const [row] = await sql<{ rows: string; total: string }>`
       SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total
