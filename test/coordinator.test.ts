@@ -117,7 +117,7 @@ describe("duplicate delivery through the real consumer", () => {
         attempts: 1,
         body: {
           v: 1, runId: started.runId, job: "orders-total", rangeId: i, attempt: 1,
-          start: r.start.toString(), end: r.end.toString(), timeoutMs: 30_000, params: null,
+          start: r.start.toString(), end: r.end.toString(), timeoutMs: 30_000, leaseUntil: Date.now() + 60_000, params: null,
         } satisfies RangeMessage,
       }))
       .reverse();

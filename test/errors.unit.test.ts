@@ -36,6 +36,12 @@ describe("describeError", () => {
     expect(describeError(Object.assign(new Error("x"), { retryable: true })).retryable).toBe(true);
   });
 
+  it("gives a readable message for a WebSocket error event, and retries it", () => {
+    const event = { type: "error", message: "" };
+    expect(describeError(event)).toEqual({ code: null, message: "connection failed (error event)", retryable: true });
+    expect(describeError({ type: "error", message: "connect ECONNREFUSED" }).message).toBe("connect ECONNREFUSED");
+  });
+
   it("classifies whole transient classes", () => {
     expect(isTransientSqlState("08001")).toBe(true);
     expect(isTransientSqlState("42P01")).toBe(false);

@@ -62,7 +62,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
     : await initialise(dataDir, passwordFile, owner, log);
 
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
-  flags.push("-c", "lc_messages=C");
+  flags.push("-c", "lc_messages=C", "-c", `hba_file=${await writeHbaFile(dataDir)}`);
   if (!opts.persistent) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   const child = await spawnServer(dataDir, opts.port, flags, owner, log);
 
@@ -84,6 +84,19 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
     throw err;
   }
   return { url, host: "127.0.0.1", port: opts.port, database, stop };
+}
+
+/**
+ * Client authentication: loopback only, with a cleartext password. That is what
+ * the Neon driver does against Neon (over TLS there), so it can pipeline the
+ * password with the startup message instead of running SCRAM's exchange: a
+ * round trip and a PBKDF2 in JavaScript saved on every connection. The server
+ * listens on 127.0.0.1 only, so the password never leaves the machine.
+ */
+async function writeHbaFile(dataDir: string): Promise<string> {
+  const file = `${dataDir}.hba.conf`;
+  await fs.writeFile(file, "# written by rangemap's dev/lib/postgres.ts\nhost all all 127.0.0.1/32 password\n", { mode: 0o644 });
+  return file;
 }
 
 async function postgresBinary(): Promise<string> {

@@ -24,7 +24,7 @@ function isRangeMessage(body: unknown): body is RangeMessage {
   return (
     b["v"] === 1 && typeof b["runId"] === "string" && typeof b["job"] === "string" &&
     typeof b["rangeId"] === "number" && typeof b["attempt"] === "number" &&
-    typeof b["start"] === "string" && typeof b["end"] === "string" && typeof b["timeoutMs"] === "number"
+    typeof b["start"] === "string" && typeof b["end"] === "string" && typeof b["timeoutMs"] === "number" && typeof b["leaseUntil"] === "number"
   );
 }
 

@@ -4,26 +4,30 @@
  */
 import type { Client } from "@neondatabase/serverless";
 import { openClient, type DbEnv } from "../db/connect";
-import { Identifier, sqlOf } from "../db/sql";
+import { Identifier, sqlOf, type Queryable } from "../db/sql";
 import type { Job, Json } from "../jobs/define";
 import { describeError } from "../lib/errors";
 import type { RangeMessage, RangeReport } from "../coordinator/types";
 
-/** One connection, opened on first use and replaced after a failure. */
-export class Lane {
-  private client: Client | null = null;
+/** One connection, opened on first query (a job may never need one) and replaced after a failure. */
+export class Lane implements Queryable {
+  private client: Promise<Client> | null = null;
   constructor(private readonly env: DbEnv) {}
 
-  async connection(): Promise<Client> {
-    this.client ??= await openClient(this.env);
-    return this.client;
+  async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
+    // One connect even if a job issues queries in parallel.
+    this.client ??= openClient(this.env).catch((err: unknown) => {
+      this.client = null;
+      throw err;
+    });
+    return (await this.client).query(text, values);
   }
 
   /** Drops the connection so the next range opens a fresh one. */
   async reset(): Promise<void> {
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => {});
+    await client?.then((c) => c.end()).catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -60,6 +64,12 @@ async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T
 export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMessage): Promise<RangeReport> {
   const started = Date.now();
   const base = { rangeId: msg.rangeId, attempt: msg.attempt };
+  if (started >= msg.leaseUntil) {
+    // Queued behind other ranges of a big batch past its lease: the Coordinator
+    // sends it again, so running it now would only duplicate work.
+    const error = { code: "lease_expired", message: "the lease ended before the range started", retryable: true };
+    return { ...base, ok: false, error, durationMs: 0 };
+  }
   let params: unknown = msg.params;
   if (job.params) {
     const parsed = job.params.safeParse(msg.params ?? undefined);
@@ -70,11 +80,10 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMe
     params = parsed.data;
   }
   try {
-    const client = await lane.connection();
     const range = { id: msg.rangeId, start: BigInt(msg.start), end: BigInt(msg.end), attempt: msg.attempt };
     const target = { table: new Identifier(job.table, true), key: new Identifier(job.key) };
     const result = await withTimeout(msg.timeoutMs, (signal) =>
-      job.process(range, { sql: sqlOf(client), target, params, signal, runId: msg.runId }),
+      job.process(range, { sql: sqlOf(lane), target, params, signal, runId: msg.runId }),
     );
     return { ...base, ok: true, result, rows: job.rowsOf(result), durationMs: Date.now() - started };
   } catch (err) {

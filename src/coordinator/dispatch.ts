@@ -24,6 +24,7 @@ export function toMessage(run: RunRow, range: LeasedRange, params: Json): RangeM
     start: range.start,
     end: range.end,
     timeoutMs: run.timeout_ms,
+    leaseUntil: range.lease_until,
     params,
   };
 }

@@ -58,6 +58,7 @@ export interface LeasedRange {
   start: string;
   end: string;
   attempt: number;
+  lease_until: number;
 }
 
 export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total: number };
@@ -132,9 +133,7 @@ export class Ledger {
   /** Ranges per state; `total` counts the ranges that cover the key space (split parents excluded). */
   counts(): RangeCounts {
     const counts: RangeCounts = { total: 0, pending: 0, running: 0, done: 0, failed: 0 };
-    for (const row of this.sql.exec<{ status: RangeState; n: number }>(
-      "SELECT status, count(*) AS n FROM ranges GROUP BY status",
-    )) {
+    for (const row of this.sql.exec<{ status: RangeState; n: number }>("SELECT status, n FROM range_counts")) {
       if (row.status === "split") continue;
       counts[row.status] = row.n;
       counts.total += row.n;
@@ -143,7 +142,7 @@ export class Ledger {
   }
 
   countInState(status: RangeState): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ranges WHERE status = ?", status).one().n;
+    return this.sql.exec<{ n: number }>("SELECT n FROM range_counts WHERE status = ?", status).one().n;
   }
 
   /** Moves up to `n` due pending ranges (only canary ones if asked) to running with a fresh attempt and lease. */
@@ -154,7 +153,7 @@ export class Ledger {
         `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, not_before = NULL, updated_at = ?
          WHERE id IN (SELECT id FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? AND canary >= ?
                       ORDER BY id LIMIT ?)
-         RETURNING id, start, end, attempt`,
+         RETURNING id, start, end, attempt, lease_until`,
         now + leaseMs, now, now, canaryOnly ? 1 : 0, n,
       )
       .toArray()

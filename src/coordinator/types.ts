@@ -38,6 +38,8 @@ export interface RangeMessage {
   end: string;
   /** The consumer stops the range after this long and reports a timeout. */
   timeoutMs: number;
+  /** Epoch ms when the lease ends; a range still queued in a lane by then is not started. */
+  leaseUntil: number;
   params: Json;
 }
 

@@ -25,7 +25,9 @@ export async function openClient(env: DbEnv): Promise<Client> {
     const config = client.neonConfig;
     config.useSecureWebSocket = false;
     config.pipelineTLS = false;
-    config.pipelineConnect = false;
+    // The local server asks for a cleartext password (as Neon does), so the
+    // driver can send it with the startup message instead of waiting to be asked.
+    config.pipelineConnect = "password";
     config.coalesceWrites = false;
     config.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
   }

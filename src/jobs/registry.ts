@@ -3,6 +3,8 @@
  * module here.
  */
 import type { Job, Json } from "./define";
+import noop from "./noop";
+import ordersPull from "./orders-pull";
 import ordersTotal from "./orders-total";
 import stagedPaymentsTotal from "./staged-payments-total";
 
@@ -23,4 +25,6 @@ export function listJobs(): Array<Job<Json, unknown>> {
 }
 
 registerJob(ordersTotal);
+registerJob(ordersPull);
+registerJob(noop);
 registerJob(stagedPaymentsTotal);

@@ -63,3 +63,27 @@ export function compareDecimal(a: string, b: string): number {
   const d = rescale(pa, scale) - rescale(pb, scale);
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
+
+/**
+ * A running exact sum, for adding many values (e.g. rows pulled to the
+ * client) without re-parsing the total each time.
+ *
+ * @example const s = new DecimalSum(2); s.add("1.10"); s.add("2.2"); s.toString() // "3.30"
+ */
+export class DecimalSum {
+  private units = 0n;
+  constructor(private scale = 0) {}
+
+  add(value: string): void {
+    const p = parse(value);
+    if (p.scale > this.scale) {
+      this.units *= 10n ** BigInt(p.scale - this.scale);
+      this.scale = p.scale;
+    }
+    this.units += rescale(p, this.scale);
+  }
+
+  toString(): string {
+    return format(this.units, this.scale);
+  }
+}

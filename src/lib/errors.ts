@@ -44,8 +44,18 @@ export function isTransientSqlState(code: string): boolean {
  * - A programming error (TypeError, RangeError, …): a bug in the job, final.
  * - Anything else without a code (connection lost, socket closed): retryable.
  */
+/** A readable message for anything thrown, including a WebSocket's ErrorEvent. */
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const message = field(err, "message");
+  if (typeof message === "string" && message) return message;
+  const type = field(err, "type");
+  if (typeof type === "string") return `connection failed (${type} event)`;
+  return String(err);
+}
+
 export function describeError(err: unknown): ErrorInfo {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const code = field(err, "code");
   if (typeof code === "string" && SQLSTATE.test(code)) {
     return { code, message, retryable: isTransientSqlState(code) };

@@ -1,0 +1,27 @@
+/**
+ * `orders-total` computed the naive way: every amount is pulled to the
+ * Worker and summed there. The same result as `orders-total`; it exists to
+ * show (and benchmark) what pushing the aggregate into SQL saves, and as a
+ * template for jobs whose work cannot be expressed in SQL.
+ */
+import { DecimalSum } from "../lib/decimal";
+import { count, decimalSum, fields } from "./combiners";
+import { defineJob } from "./define";
+import type { OrdersTotal } from "./orders-total";
+
+export default defineJob<OrdersTotal>({
+  name: "orders-pull",
+  description: "orders-total, pulling every row to the Worker (for comparison)",
+  table: "orders",
+  key: "id",
+  rowsPerRange: 10_000,
+  concurrency: 6,
+  async process(range, { sql, target }) {
+    const rows = await sql<{ amount: string | null }>`
+      SELECT amount FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+    const total = new DecimalSum(2);
+    for (const row of rows) if (row.amount !== null) total.add(row.amount);
+    return { rows: rows.length, totalAmount: total.toString() };
+  },
+  combine: fields<OrdersTotal>({ rows: count(), totalAmount: decimalSum("0.00") }),
+});
