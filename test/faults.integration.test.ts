@@ -8,43 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, inject } from "vitest";
 import type { Coordinator } from "../src/coordinator/coordinator";
 import type { RangeMessage } from "../src/coordinator/types";
-import { api, getRun, ordersTruth, query, startRun, waitForRun } from "./helpers";
-
-interface RangeView {
-  id: number;
-  start: string;
-  end: string;
-  status: string;
-  attempts: number;
-  parent: number | null;
-  error: { code: string | null; message: string } | null;
-}
-
-async function allRanges(runId: string, status?: string): Promise<RangeView[]> {
-  const out: RangeView[] = [];
-  let cursor: string | null = null;
-  do {
-    const qs = new URLSearchParams({ limit: "37" });
-    if (status) qs.set("status", status);
-    if (cursor) qs.set("cursor", cursor);
-    const res = await api(`/api/runs/${runId}/ranges?${qs}`);
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as { ranges: RangeView[]; nextCursor: string | null };
-    out.push(...page.ranges);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
-
-/** The leaf ranges (not split) must tile [start, end] exactly: no gap, no overlap. */
-function expectCoverage(ranges: RangeView[], start: bigint, end: bigint) {
-  const leaves = ranges.filter((r) => r.status !== "split").sort((a, b) => (BigInt(a.start) < BigInt(b.start) ? -1 : 1));
-  expect(BigInt(leaves[0]?.start ?? "x")).toBe(start);
-  expect(BigInt(leaves.at(-1)?.end ?? "x")).toBe(end);
-  for (let i = 1; i < leaves.length; i++) {
-    expect(BigInt(leaves[i]?.start ?? "0")).toBe(BigInt(leaves[i - 1]?.end ?? "0") + 1n);
-  }
-}
+import { allRanges, api, expectTiles, getRun, ordersTruth, query, startRun, waitForRun } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -191,7 +155,7 @@ describe("faults", () => {
     expect(split.length).toBeGreaterThanOrEqual(4);
     expect(split.every((r) => r.error?.code === "range_timeout")).toBe(true);
     expect(ranges.filter((r) => r.parent !== null).length).toBe(split.length * 2);
-    expectCoverage(ranges, 1n, 4000n);
+    expectTiles(ranges, 1n, 4000n);
     expect(run.ranges.total).toBe(ranges.length - split.length);
   });
 });

@@ -4,7 +4,9 @@
  * driver and proxy the Worker uses.
  */
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import { withClient } from "../src/db/connect";
+import type { RangeView } from "../src/coordinator/status";
 import type { RunStatus } from "../src/coordinator/types";
 
 export const TOKEN = "test-token";
@@ -56,4 +58,31 @@ export async function ordersTruth(table = "orders", start?: bigint, end?: bigint
     values,
   );
   return { rows: Number(row?.rows), totalAmount: row?.total };
+}
+
+/** Every range of the run's ledger (optionally of one state), read page by page. */
+export async function allRanges(runId: string, status?: string, pageSize = 37): Promise<RangeView[]> {
+  const out: RangeView[] = [];
+  let cursor: string | null = null;
+  do {
+    const qs = new URLSearchParams({ limit: String(pageSize) });
+    if (status) qs.set("status", status);
+    if (cursor) qs.set("cursor", cursor);
+    const res = await api(`/api/runs/${runId}/ranges?${qs}`);
+    if (res.status !== 200) throw new Error(`ranges: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { ranges: RangeView[]; nextCursor: string | null };
+    out.push(...page.ranges);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** The coverage invariant: the leaf ranges (not split) tile [start, end], no gap, no overlap. */
+export function expectTiles(ranges: RangeView[], start: bigint, end: bigint): void {
+  const leaves = ranges.filter((r) => r.status !== "split").sort((a, b) => (BigInt(a.start) < BigInt(b.start) ? -1 : 1));
+  expect(BigInt(leaves[0]?.start ?? "x")).toBe(start);
+  expect(BigInt(leaves.at(-1)?.end ?? "x")).toBe(end);
+  for (let i = 1; i < leaves.length; i++) {
+    expect(BigInt(leaves[i]?.start ?? "0"), `gap or overlap before range ${leaves[i]?.id}`).toBe(BigInt(leaves[i - 1]?.end ?? "0") + 1n);
+  }
 }

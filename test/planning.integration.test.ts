@@ -6,35 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RunStatus } from "../src/coordinator/types";
-import { api, getRun, ordersTruth, query, startRun, waitForRun } from "./helpers";
+import type { RangeView } from "../src/coordinator/status";
+import { allRanges, api, expectTiles, getRun, ordersTruth, query, startRun, waitForRun } from "./helpers";
 
-interface RangeView {
-  id: number;
-  start: string;
-  end: string;
-  status: string;
-  attempts: number;
-}
-
+/** The ledger's leaf ranges: what covers the key space. */
 async function ledger(runId: string): Promise<RangeView[]> {
-  const out: RangeView[] = [];
-  let cursor: string | null = null;
-  do {
-    const res = await api(`/api/runs/${runId}/ranges?limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
-    const page = (await res.json()) as { ranges: RangeView[]; nextCursor: string | null };
-    out.push(...page.ranges);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out.filter((r) => r.status !== "split");
-}
-
-function expectTiles(ranges: RangeView[], start: bigint, end: bigint) {
-  const sorted = [...ranges].sort((a, b) => (BigInt(a.start) < BigInt(b.start) ? -1 : 1));
-  expect(BigInt(sorted[0]?.start ?? "x")).toBe(start);
-  expect(BigInt(sorted.at(-1)?.end ?? "x")).toBe(end);
-  for (let i = 1; i < sorted.length; i++) {
-    expect(BigInt(sorted[i]?.start ?? "0"), `gap or overlap before range ${i}`).toBe(BigInt(sorted[i - 1]?.end ?? "0") + 1n);
-  }
+  return (await allRanges(runId, undefined, 1000)).filter((r) => r.status !== "split");
 }
 
 /** Rows per range, counted by SQL. */
