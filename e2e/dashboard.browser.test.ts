@@ -106,7 +106,8 @@ describe("the dashboard in Chromium", () => {
     await startFromForm("staged-payments-total", { canary: false });
     await expect.poll(() => page.locator("#run-status").getAttribute("data-status"), { timeout: 60_000 }).toBe("failed");
     const failed = page.locator("#strip .cell[data-status=failed]");
-    expect(await failed.count()).toBe(1);
+    // The strip is fetched right after the final status arrives.
+    await expect.poll(() => failed.count()).toBe(1);
     await failed.hover();
     const detail = (await page.locator("#strip-detail").textContent()) ?? "";
     expect(detail).toMatch(/^range \d+ · keys \[(\d+), (\d+)\]/);
