@@ -27,6 +27,7 @@ const { values } = parseArgs({
 const RUNS = Math.max(1, Number(values.runs) || 3);
 const C = 6; // the Workers per-invocation connection limit, and what the local queue can run at once
 const WIDTH = 10_000;
+const WIDE_C = 48;
 const sizes = values.quick ? [1_000_000] : [1_000_000, 10_000_000];
 const say = (line: string) => console.log(`[bench] ${line}`);
 
@@ -93,6 +94,10 @@ try {
       };
       await measure("rangemapPull", rows, n, C, truth, () => asAnswer("orders-pull"), big ? 1 : RUNS);
       await measure("rangemapPushdown", rows, n, C, truth, () => asAnswer("orders-total"));
+      // The same work with more ranges leased at once: batches of 48 let each of the
+      // 6 lanes reuse its connection for 8 ranges and report once per 48.
+      const wide = async () => (await rangemapRun(api, "orders-total", { ...body, concurrency: WIDE_C })).result as Answer;
+      await measure("rangemapPushdown", rows, n, WIDE_C, truth, wide);
       if (!big) {
         for (const ranges of [10_000, 100_000]) {
           const noop = { ranges, keys: ranges };
