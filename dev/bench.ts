@@ -83,7 +83,7 @@ try {
 
     const stateDir = path.join(state, `stack-${rows}`);
     await rm(stateDir, { recursive: true, force: true });
-    const stack = await startStack({ databaseUrl: url, port: await findFreePort(), stateDir, quiet: true });
+    const stack = await startStack({ databaseUrl: url, port: await findFreePort(), stateDir, quiet: true, pipelineConnect: true });
     try {
       const api = new RangemapClient(stack.baseUrl, stack.apiToken);
       const body = { split: "uniform", rowsPerRange: WIDTH, concurrency: C, canary: false };

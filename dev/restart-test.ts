@@ -31,7 +31,7 @@ let stack: Stack | undefined;
 
 async function up(): Promise<RangemapClient> {
   db = await startPostgres(pgOptions);
-  stack = await startStack({ databaseUrl: db.url, port, stateDir: state, quiet: true });
+  stack = await startStack({ databaseUrl: db.url, port, stateDir: state, quiet: true, pipelineConnect: true });
   return new RangemapClient(stack.baseUrl, stack.apiToken);
 }
 

@@ -58,6 +58,14 @@ describe("validation", () => {
     expect((await api("/api/runs/bad%20id!")).status).toBe(404);
   });
 
+  it("answers 400 for a deeply nested body and 413 for oversized params", async () => {
+    const deep = await api("/api/jobs/orders-total/runs", { method: "POST", body: `{"params":${"[".repeat(5000)}${"]".repeat(5000)}}` });
+    expect(deep.status).toBe(400);
+    const big = await api("/api/jobs/orders-total/runs", { method: "POST", body: JSON.stringify({ params: { blob: "x".repeat(20_000) } }) });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("params_too_large");
+  });
+
   it("answers 413 for an oversized body", async () => {
     const res = await api("/api/jobs/orders-total/runs", {
       method: "POST",

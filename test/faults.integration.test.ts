@@ -125,6 +125,35 @@ describe("faults", () => {
     }
   });
 
+  it("a job's own plain Error uses up the range's attempts; a result that does not combine fails at once", async () => {
+    for (const [mode, code, attempts] of [["throw", null, 2], ["bad-result", "job_error", 1]] as const) {
+      const run = await waitForRun((await startRun("test-broken", { rowsPerRange: 10_000, maxAttempts: 2, canary: false, split: "uniform", params: { mode } })).runId);
+      expect(run.status).toBe("failed");
+      const failed = await allRanges(run.runId, "failed");
+      expect(failed.map((r) => [r.id, r.error?.code ?? null, r.attempts])).toEqual([[0, code, attempts]]);
+      const bad = failed[0];
+      if (!bad) throw new Error("no failed range");
+      const all = await ordersTruth();
+      const inBad = await ordersTruth("orders", BigInt(bad.start), BigInt(bad.end));
+      expect((run.result as { rows: number }).rows).toBe(all.rows - inBad.rows);
+      expect(run.concurrency.effective).toBe(run.concurrency.limit); // a job's bug is not database overload
+    }
+  });
+
+  it("bounded load: the database never sees more than `concurrency` of the run's ranges at once", async () => {
+    const started = await startRun("test-slow", { rowsPerRange: 1_000, concurrency: 3, canary: false, params: { sleepMs: 120 } });
+    let peak = 0;
+    for (;;) {
+      const [row] = await query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'`);
+      peak = Math.max(peak, Number(row?.n ?? 0));
+      if ((await getRun(started.runId)).status !== "running") break;
+      await sleep(15);
+    }
+    expect(peak).toBeGreaterThanOrEqual(2);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect((await getRun(started.runId)).result).toEqual(await ordersTruth());
+  });
+
   it("cancel: the run ends cancelled and dispatches nothing more", async () => {
     const started = await startRun("test-slow", { rowsPerRange: 1_000, concurrency: 2, params: { sleepMs: 250 } });
     while ((await getRun(started.runId)).ranges.done < 2) await sleep(50);
@@ -140,6 +169,7 @@ describe("faults", () => {
     expect(later.ranges.done).toBe(atCancel.ranges.done);
     expect((await allRanges(started.runId)).reduce((n, r) => n + r.attempts, 0)).toBe(attemptsAtCancel);
     expect(later.ranges.done).toBeLessThan(later.ranges.total);
+    expect(later.ranges.running).toBe(0); // in-flight ranges are released, not left running
   });
 
   it("a range that times out is split in two, down to a minimum width, and coverage stays exact", async () => {

@@ -7,12 +7,12 @@ import { adjustConcurrency, backoffMs, isOverload, isUnavailable, minSplitWidth,
 
 describe("isOverload", () => {
   it("flags too many connections, refused or lost connections, and timeouts", () => {
-    for (const code of [null, "53300", "53200", "08006", "08001", "57P03", "57014", "range_timeout"]) {
+    for (const code of ["connection_failed", "53300", "53200", "08006", "08001", "57P03", "57014", "range_timeout"]) {
       expect(isOverload(code)).toBe(true);
     }
   });
   it("does not flag errors of the job or the data, nor a killed backend", () => {
-    for (const code of ["22012", "42P01", "job_error", "57P01", "40001", "lease_expired"]) {
+    for (const code of [null, "22012", "42P01", "job_error", "57P01", "40001", "lease_expired", "not_started"]) {
       expect(isOverload(code)).toBe(false);
     }
   });
@@ -20,10 +20,10 @@ describe("isOverload", () => {
 
 describe("isUnavailable", () => {
   it("spares a range's attempts when the database was down, restarting or full", () => {
-    for (const code of [null, "57P01", "57P03", "53300", "08006"]) expect(isUnavailable(code)).toBe(true);
+    for (const code of ["connection_failed", "57P01", "57P03", "53300", "08006"]) expect(isUnavailable(code)).toBe(true);
   });
   it("counts failures of the range itself", () => {
-    for (const code of ["22012", "42P01", "57014", "range_timeout", "40001", "job_error"]) expect(isUnavailable(code)).toBe(false);
+    for (const code of [null, "22012", "42P01", "57014", "range_timeout", "40001", "job_error"]) expect(isUnavailable(code)).toBe(false);
   });
 });
 

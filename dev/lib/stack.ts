@@ -39,6 +39,12 @@ export interface StartStackOptions {
   quiet?: boolean;
   /** Project folder wrangler runs in (its wrangler.toml, .data/). Default: this repo. */
   root?: string;
+  /**
+   * Send the password with the startup message. Only for a server that asks for
+   * a cleartext password, as every Postgres started by dev/lib/postgres.ts does.
+   * Default: true for the embedded Postgres, false for a DATABASE_URL.
+   */
+  pipelineConnect?: boolean;
   /** Folder for the stack's state (Postgres data, wrangler's persisted Durable Objects, logs). Default: <root>/.data. */
   stateDir?: string;
   /** How long to wait for GET /healthz to answer 2xx. Default 90 s. */
@@ -121,6 +127,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     for (const key of ["DATABASE_URL", "API_TOKEN", "WEBHOOK_SECRET"]) delete childEnv[key];
     const args = ["dev", "--local", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
     args.push("--var", `NEON_WS_PROXY:${proxy.address}`, "--env-file", envFile, "--persist-to", path.join(dataDir, "wrangler"));
+    if (opts.pipelineConnect ?? db !== undefined) args.push("--var", "NEON_PIPELINE_CONNECT:password");
     const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
       cwd: root,
       env: childEnv,

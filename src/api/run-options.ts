@@ -53,13 +53,35 @@ function describe(error: z.ZodError): string {
     .join("; ");
 }
 
+/** Largest `params`, as JSON: they travel in every range's queue message. */
+export const MAX_PARAMS_BYTES = 16 * 1024;
+/** Deepest nesting accepted in a body; deeper input is refused before it is parsed further. */
+const MAX_DEPTH = 32;
+
+/** Nesting depth of a JSON value, without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (d > deepest) deepest = d;
+    if (deepest > MAX_DEPTH) return deepest;
+    if (v !== null && typeof v === "object") for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
 /** Validates a run body for `job`; throws a 400 with every problem listed. */
 export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string): RunSpec & { dryRun: boolean } {
+  if (depthOf(body) > MAX_DEPTH) throw apiError(400, "invalid_body", `the body is nested deeper than ${MAX_DEPTH} levels`);
   const parsed = runBody.safeParse(body ?? {});
   if (!parsed.success) throw apiError(400, "invalid_body", describe(parsed.error));
   const o = parsed.data;
   if (o.start !== undefined && o.end !== undefined && o.start > o.end) {
     throw apiError(400, "invalid_body", `start (${o.start}) is greater than end (${o.end})`);
+  }
+  if (o.params !== undefined && JSON.stringify(o.params).length > MAX_PARAMS_BYTES) {
+    throw apiError(413, "params_too_large", `params are over ${MAX_PARAMS_BYTES} bytes as JSON; pass a reference (an id, a table) instead`);
   }
   let params: Json | undefined = o.params;
   if (job.params) {

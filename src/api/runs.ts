@@ -2,6 +2,7 @@
  * `/api/runs`: the run history (newest first, from the run index), and per
  * run its status, its ledger, cancel and retry.
  */
+import { JOB_NAME } from "../jobs/define";
 import { Hono } from "hono";
 import { coordinatorFor, isRunId } from "../coordinator/stub";
 import type { RangeState } from "../coordinator/types";
@@ -18,7 +19,6 @@ function runIdParam(value: string): string {
 }
 
 const MAX_HISTORY_PAGE = 100;
-const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 runsRoutes.get("/", async (c) => {
   const job = c.req.query("job") ?? null;

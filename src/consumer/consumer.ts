@@ -57,7 +57,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: Env): Promi
         reports.set(item.body.runId, list);
       }
     } finally {
-      await lane.close();
+      await lane.reset();
     }
   });
   await Promise.all(lanes);

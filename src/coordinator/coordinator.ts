@@ -12,7 +12,7 @@ import { getJob } from "../jobs/registry";
 import { dispatch } from "./dispatch";
 import { applyReports, expireLeases, type ReportOutcome } from "./fold";
 import { Ledger } from "./ledger";
-import { log } from "../lib/log";
+import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
 import { canaryCount, resolveOptions } from "./options";
 import { planRun } from "./plan";
@@ -71,7 +71,11 @@ export class Coordinator extends DurableObject<Env> {
     if (!run || run.status !== "running") {
       return { folded: 0, retried: 0, failed: 0, split: 0, ignored: reports.length };
     }
-    const job = this.jobOf(run.job);
+    const job = getJob(run.job);
+    if (!job) {
+      await this.failForMissingJob(run.job);
+      return { folded: 0, retried: 0, failed: 0, split: 0, ignored: reports.length };
+    }
     const outcome = this.ctx.storage.transactionSync(() =>
       applyReports(this.ledger, run, reports, job.combine, Date.now()),
     );
@@ -86,7 +90,11 @@ export class Coordinator extends DurableObject<Env> {
     if (run.status !== "running") {
       return { ok: false, error: { status: 409, code: "run_not_running", message: `the run is ${run.status}` } };
     }
-    this.ledger.setState("cancelled", "done", Date.now());
+    this.ctx.storage.transactionSync(() => {
+      this.ledger.setState("cancelled", "done", Date.now());
+      // In-flight ranges will not be folded any more: show them as not done.
+      this.ledger.releaseRunning();
+    });
     this.pushStatus();
     await this.disarm();
     log("run cancelled", { runId: run.run_id });
@@ -105,9 +113,13 @@ export class Coordinator extends DurableObject<Env> {
       };
     }
     const now = Date.now();
+    if (!getJob(run.job)) {
+      return { ok: false, error: { status: 409, code: "job_not_found", message: `job ${run.job} is no longer in this Worker` } };
+    }
     this.ctx.storage.transactionSync(() => {
       const reopened = this.ledger.reopenFailed(run.max_attempts, now);
-      this.ledger.setState("running", "main", now);
+      // A run that failed in its canary checks the canary again before the rest.
+      this.ledger.setState("running", run.phase === "canary" ? "canary" : "main", now);
       this.ledger.setConcurrency(run.concurrency, 0, null);
       log("run retried", { runId: run.run_id, ranges: reopened });
     });
@@ -135,6 +147,7 @@ export class Coordinator extends DurableObject<Env> {
     this.armedFor = null;
     const run = this.ledger.run();
     if (!run || run.status !== "running") return;
+    if (!getJob(run.job)) return this.failForMissingJob(run.job);
     this.ctx.storage.transactionSync(() => expireLeases(this.ledger, run, Date.now()));
     await this.advance();
   }
@@ -208,7 +221,13 @@ export class Coordinator extends DurableObject<Env> {
       this.ctx.waitUntil(this.recordHistory());
       return;
     }
+    // Armed before the first await: if this object dies between leasing ranges
+    // and arming the alarm, the leases would otherwise never be looked at again.
+    const provisional = now + run.lease_ms;
+    const armedEarly = this.armedFor === null ? this.ctx.storage.setAlarm(provisional) : null;
+    if (armedEarly) this.armedFor = provisional;
     await dispatch(this.ledger, this.env.RANGES as Queue<RangeMessage>, run, now);
+    await armedEarly;
     let wake = this.ledger.nextWakeup();
     if (wake === null) wake = now + RESEND_DELAY_MS;
     if (wake !== this.armedFor) {
@@ -243,9 +262,16 @@ export class Coordinator extends DurableObject<Env> {
     return runStatus(this.ledger, run);
   }
 
-  private jobOf(name: string) {
-    const job = getJob(name);
-    if (!job) throw new Error(`job ${name} is no longer registered in this Worker`);
-    return job;
+  /** The run's job was removed from the Worker: end the run, visibly, instead of retrying forever. */
+  private async failForMissingJob(name: string): Promise<void> {
+    const run = this.ledger.run();
+    if (!run || run.status !== "running") return;
+    this.ctx.storage.transactionSync(() => {
+      this.ledger.setState("failed", run.phase, Date.now(), `job ${name} is no longer registered in this Worker`);
+      this.ledger.releaseRunning();
+    });
+    await this.disarm();
+    logError("run failed: job missing", { runId: run.run_id, job: name });
+    this.ctx.waitUntil(this.recordHistory());
   }
 }

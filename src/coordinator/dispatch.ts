@@ -11,8 +11,9 @@ import type { Json } from "../jobs/define";
 import type { Ledger, LeasedRange, RunRow } from "./ledger";
 import type { RangeMessage } from "./types";
 
-// Queues take at most 100 messages (and 256 KB) per sendBatch.
+// Queues take at most 100 messages and 256 KB per sendBatch.
 const SEND_CHUNK = 100;
+const SEND_BYTES = 200 * 1024;
 
 export function toMessage(run: RunRow, range: LeasedRange, params: Json): RangeMessage {
   return {
@@ -33,6 +34,25 @@ export function toMessage(run: RunRow, range: LeasedRange, params: Json): RangeM
  * Leases as many pending ranges as there are free slots and sends them.
  * Returns how many were sent.
  */
+/** Splits messages into sendBatch calls within the queue's count and size limits. */
+export function chunks(messages: RangeMessage[]): RangeMessage[][] {
+  const out: RangeMessage[][] = [];
+  let current: RangeMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = JSON.stringify(m).length + 64; // per-message overhead, generously
+    if (current.length > 0 && (current.length >= SEND_CHUNK || bytes + size > SEND_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 export async function dispatch(
   ledger: Ledger,
   queue: Queue<RangeMessage>,
@@ -44,13 +64,12 @@ export async function dispatch(
   if (leased.length === 0) return 0;
   const params = JSON.parse(run.params) as Json;
   let sent = 0;
-  for (let i = 0; i < leased.length; i += SEND_CHUNK) {
-    const chunk = leased.slice(i, i + SEND_CHUNK);
+  for (const chunk of chunks(leased.map((r) => toMessage(run, r, params)))) {
     try {
-      await queue.sendBatch(chunk.map((r) => ({ body: toMessage(run, r, params), contentType: "json" })));
+      await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" })));
       sent += chunk.length;
     } catch (err) {
-      ledger.unlease(leased.slice(i).map((r) => r.id));
+      ledger.unlease(leased.slice(sent).map((r) => r.id));
       logError("queue send failed", { runId: run.run_id, error: err instanceof Error ? err.message : String(err) });
       break;
     }

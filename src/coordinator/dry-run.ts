@@ -5,9 +5,9 @@
  * and to project the full run's duration from its measured time.
  */
 import { withClient, type DbEnv } from "../db/connect";
-import { Identifier, sqlOf, type Queryable } from "../db/sql";
-import type { Job, Json } from "../jobs/define";
-import { describeError } from "../lib/errors";
+import { sqlOf, type Queryable } from "../db/sql";
+import { targetOf, type Job, type Json } from "../jobs/define";
+import { CodedError, describeError } from "../lib/errors";
 import { canaryCount, resolveOptions } from "./options";
 import { estimateSummary, planRun } from "./plan";
 import type { ApiFailure, RunSpec, Split } from "./types";
@@ -57,36 +57,50 @@ export async function dryRun(
   if (!first || o.canary === false) return { ok: true, plan };
 
   const statements: string[] = [];
-  await withClient(env, async (client) => {
-    const recorder: Queryable = {
-      query: (text, values) => {
-        statements.push(text.replace(/\s+/g, " ").trim());
-        return client.query(text, values);
-      },
-    };
-    await client.query("BEGIN READ ONLY");
-    const started = Date.now();
-    try {
-      const result = await job.process(
-        { id: 0, start: first.start, end: first.end, attempt: 1 },
-        {
-          sql: sqlOf(recorder),
-          target: { table: new Identifier(job.table, true), key: new Identifier(job.key) },
-          params: job.params ? job.params.parse(spec.params ?? undefined) : spec.params,
-          signal: AbortSignal.timeout(o.timeoutMs),
-          runId: "dry-run",
+  try {
+    await withClient(env, async (client) => {
+      const recorder: Queryable = {
+        query: (text, values) => {
+          statements.push(text.replace(/\s+/g, " ").trim());
+          return client.query(text, values);
         },
-      );
-      const durationMs = Date.now() - started;
-      plan.sample = { durationMs, result };
-      plan.projectedSeconds = Math.round((ranges.length * durationMs) / o.concurrency) / 1000;
-    } catch (err) {
-      const e = describeError(err);
-      plan.sample = { error: { code: e.code, message: e.message } };
-    } finally {
-      await client.query("ROLLBACK").catch(() => {});
-    }
-  });
+      };
+      // Read-only for the whole session, so a job's own COMMIT/BEGIN cannot
+      // escape into a writing transaction, and bounded in time on both ends.
+      await client.query(`SET SESSION default_transaction_read_only = on`);
+      await client.query(`SET SESSION statement_timeout = ${Math.max(1, Math.floor(o.timeoutMs))}`);
+      await client.query("BEGIN READ ONLY");
+      const started = Date.now();
+      try {
+        const result = await Promise.race([
+          job.process(
+            { id: 0, start: first.start, end: first.end, attempt: 1 },
+            {
+              sql: sqlOf(recorder),
+              target: targetOf(job),
+              params: job.params ? job.params.parse(spec.params ?? undefined) : spec.params,
+              signal: AbortSignal.timeout(o.timeoutMs),
+              runId: "dry-run",
+            },
+          ),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new CodedError("range_timeout", `the first range ran longer than ${o.timeoutMs} ms`, true)), o.timeoutMs),
+          ),
+        ]);
+        const durationMs = Date.now() - started;
+        plan.sample = { durationMs, result };
+        plan.projectedSeconds = Math.round((ranges.length * durationMs) / o.concurrency) / 1000;
+      } catch (err) {
+        const e = describeError(err);
+        plan.sample = { error: { code: e.code, message: e.message } };
+      } finally {
+        await client.query("ROLLBACK").catch(() => {});
+      }
+    });
+  } catch (err) {
+    const e = describeError(err);
+    return { ok: false, error: { status: 503, code: "database_unavailable", message: `could not run the first range: ${e.code ?? "connection failed"}` } };
+  }
   plan.sql = statements;
   return { ok: true, plan };
 }

@@ -32,14 +32,14 @@ const TIMEOUTS = new Set(["range_timeout", "57014"]);
  * failures do not use up the range's attempts.
  */
 export function isUnavailable(code: string | null): boolean {
-  if (code === null) return true; // connection refused or lost
-  return code === "57P01" || code === "57P02" || code === "57P03" || ["53", "08"].includes(code.slice(0, 2));
+  if (code === null) return false; // a job's own error: it counts
+  return code === "connection_failed" || code === "57P01" || code === "57P02" || code === "57P03" || ["53", "08"].includes(code.slice(0, 2));
 }
 
 /** Whether a failure says the database is overloaded: the run should lower its concurrency. */
 export function isOverload(code: string | null): boolean {
-  if (code === null) return true; // connection refused or lost
-  return code === "range_timeout" || code === "57014" || code === "57P03" || ["53", "08"].includes(code.slice(0, 2));
+  if (code === null) return false;
+  return code === "connection_failed" || code === "range_timeout" || code === "57014" || code === "57P03" || ["53", "08"].includes(code.slice(0, 2));
 }
 
 /** Delay before the next attempt after `attempt` failed: exponential, capped, jittered. */
@@ -106,7 +106,10 @@ export const MAX_UNAVAILABLE_RETRIES = 20;
 function failAttempt(ledger: Ledger, run: RunRow, range: RangeRow, code: string | null, message: string, retryable: boolean, durationMs: number | null, now: number): "retried" | "failed" | "split" {
   if (code !== null && TIMEOUTS.has(code) && trySplit(ledger, run, range, code, message, now)) return "split";
   let limit = range.attempt_limit ?? run.max_attempts;
-  if (retryable && isUnavailable(code) && limit < run.max_attempts + MAX_UNAVAILABLE_RETRIES) {
+  // A range that never started (it waited past its lease in a busy batch) or met
+  // an unavailable database did not really try: that attempt is given back.
+  const spared = code === "not_started" || isUnavailable(code);
+  if (retryable && spared && limit < run.max_attempts + MAX_UNAVAILABLE_RETRIES) {
     limit += 1;
     ledger.setAttemptLimit(range.id, limit);
   }
@@ -133,7 +136,17 @@ export function applyReports(ledger: Ledger, run: RunRow, reports: readonly Rang
     if (!open) {
       outcome.ignored++;
     } else if (report.ok) {
-      acc = combine.merge(acc ?? (JSON.parse(run.accumulator) as Json), report.result);
+      // The consumer checked the result folds; if merge still throws, only this
+      // range fails: the rest of the batch is folded.
+      let merged: Json;
+      try {
+        merged = combine.merge(acc ?? (JSON.parse(run.accumulator) as Json), report.result);
+      } catch (err) {
+        const message = `the result does not combine: ${err instanceof Error ? err.message : String(err)}`;
+        outcome[failAttempt(ledger, run, range, "job_error", message, false, report.durationMs, now)]++;
+        continue;
+      }
+      acc = merged;
       rows += report.rows;
       ledger.markDone(range.id, report.rows, report.durationMs, now);
       outcome.folded++;

@@ -202,11 +202,19 @@ export class Ledger {
 
   /** Failed ranges go back to pending with `maxAttempts` fresh tries each. Returns how many. */
   reopenFailed(maxAttempts: number, now: number): number {
-    return this.sql.exec(
-      `UPDATE ranges SET status = 'pending', attempt_limit = attempt + ?, not_before = NULL, updated_at = ?
+    const failed = this.countInState("failed");
+    this.sql.exec(
+      `UPDATE ranges SET status = 'pending', attempt_limit = attempt + ?, not_before = NULL,
+         error_code = NULL, error_message = NULL, updated_at = ?
        WHERE status = 'failed'`,
       maxAttempts, now,
-    ).rowsWritten;
+    );
+    return failed;
+  }
+
+  /** Running ranges of a stopped run go back to pending: their reports will not be folded. */
+  releaseRunning(): void {
+    this.sql.exec("UPDATE ranges SET status = 'pending', lease_until = NULL WHERE status = 'running'");
   }
 
   expiredLeases(now: number): RangeRow[] {

@@ -3,12 +3,13 @@
  * The only database work the Coordinator does; all of it read-only.
  */
 import { withClient, type DbEnv } from "../db/connect";
-import { Identifier, sqlOf } from "../db/sql";
-import type { Job, Json } from "../jobs/define";
+import { sqlOf } from "../db/sql";
+import { targetOf, type Job, type Json } from "../jobs/define";
 import { describeError } from "../lib/errors";
 import { planBalanced } from "../planning/balanced";
 import { checkKey, keyBounds, PlanningError } from "../planning/bounds";
-import { MAX_RANGES, planUniform, uniformCount, type KeyRange } from "../planning/uniform";
+import { MAX_RANGES, planUniform, TooManyRanges, uniformCount, type KeyRange } from "../planning/uniform";
+import { logError } from "../lib/log";
 import type { ApiFailure, Split } from "./types";
 
 export interface Plan {
@@ -38,8 +39,7 @@ function tooMany(message: string): PlanResult {
 }
 
 export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOptions): Promise<PlanResult> {
-  const table = new Identifier(job.table, true);
-  const key = new Identifier(job.key);
+  const { table, key } = targetOf(job);
   try {
     return await withClient(env, async (client) => {
       const sql = sqlOf(client);
@@ -65,12 +65,17 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
     });
   } catch (err) {
     if (err instanceof PlanningError) return { ok: false, error: { status: 422, code: err.code, message: err.message } };
-    if (err instanceof RangeError) return tooMany(err.message);
+    if (err instanceof TooManyRanges) return tooMany(err.message);
     const d = describeError(err);
     if (d.code && !d.retryable) {
       return { ok: false, error: { status: 422, code: `sqlstate_${d.code}`, message: d.message } };
     }
-    return { ok: false, error: { status: 503, code: "database_unavailable", message: `could not plan the run: ${d.message}` } };
+    // The driver's own text can name hosts; the client gets the code, the log the detail.
+    logError("planning failed", { error: d.message, code: d.code });
+    return {
+      ok: false,
+      error: { status: 503, code: "database_unavailable", message: `could not plan the run: the database is unavailable (${d.code ?? "connection failed"})` },
+    };
   }
 }
 

@@ -14,6 +14,7 @@ import { Client } from "@neondatabase/serverless";
 export interface DbEnv {
   DATABASE_URL: string;
   NEON_WS_PROXY: string;
+  NEON_PIPELINE_CONNECT: string;
 }
 
 /** Opens a connected client. The caller must `end()` it. */
@@ -25,9 +26,9 @@ export async function openClient(env: DbEnv): Promise<Client> {
     const config = client.neonConfig;
     config.useSecureWebSocket = false;
     config.pipelineTLS = false;
-    // The local server asks for a cleartext password (as Neon does), so the
-    // driver can send it with the startup message instead of waiting to be asked.
-    config.pipelineConnect = "password";
+    // Pipelining the password breaks SCRAM; only a server known to ask for a
+    // cleartext password (the embedded dev one, like Neon) gets it.
+    config.pipelineConnect = env.NEON_PIPELINE_CONNECT === "password" ? "password" : false;
     config.coalesceWrites = false;
     config.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
   }

@@ -20,7 +20,15 @@ export function decimalSum(zero = "0"): Combine<string> {
  * @example count().merge(2, 3) // 5
  */
 export function count(): Combine<number> {
-  return { initial: () => 0, merge: (a, b) => a + b };
+  return {
+    initial: () => 0,
+    merge: (a, b) => {
+      if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b)) {
+        throw new TypeError(`count() merges integers, got ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+      }
+      return a + b;
+    },
+  };
 }
 
 /**

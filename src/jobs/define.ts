@@ -6,8 +6,7 @@
  * splitting, leasing, retries and the exactly-once fold.
  */
 import type { ZodType, ZodTypeDef } from "zod";
-import type { Identifier, Sql } from "../db/sql";
-import { isIdentifier } from "../db/sql";
+import { Identifier, isIdentifier, type Sql } from "../db/sql";
 
 /** Any JSON value. Range results are stored and sent as JSON. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -95,7 +94,13 @@ export const JOB_DEFAULTS = {
   leaseSeconds: 180,
 } as const;
 
-const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** What a job name looks like (also what URL paths accept). */
+export const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The job's table and key as quoted identifiers, validated at load time. */
+export function targetOf(job: Pick<JobConfig<Json, unknown>, "table" | "key">): { table: Identifier; key: Identifier } {
+  return { table: new Identifier(job.table, true), key: new Identifier(job.key) };
+}
 
 function defaultRowsOf(result: Json): number {
   if (result !== null && typeof result === "object" && !Array.isArray(result)) {

@@ -22,6 +22,21 @@ const TRANSIENT_CLASSES = new Set(["08", "53", "58"]);
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
+/**
+ * An error rangemap raises itself, with its own code and retry decision:
+ * `connection_failed` (the driver lost or could not open its connection),
+ * `range_timeout`, `not_started`, `job_error`, …
+ */
+export class CodedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
 export interface ErrorInfo {
   code: string | null;
   message: string;
@@ -42,7 +57,10 @@ export function isTransientSqlState(code: string): boolean {
  * - A Postgres error: retryable only for transient SQLSTATEs.
  * - A Durable Object error flagged `retryable` or `overloaded`: retryable.
  * - A programming error (TypeError, RangeError, …): a bug in the job, final.
- * - Anything else without a code (connection lost, socket closed): retryable.
+ * - Anything else without a code (e.g. a job's own `throw new Error`): retried,
+ *   using up the range's attempts. Connection failures are tagged
+ *   `connection_failed` where the driver is called (src/consumer/run-range.ts).
+ * - A `CodedError`: its own code and decision.
  */
 /** A readable message for anything thrown, including a WebSocket's ErrorEvent. */
 function messageOf(err: unknown): string {
@@ -56,6 +74,7 @@ function messageOf(err: unknown): string {
 
 export function describeError(err: unknown): ErrorInfo {
   const message = messageOf(err);
+  if (err instanceof CodedError) return { code: err.code, message, retryable: err.retryable };
   const code = field(err, "code");
   if (typeof code === "string" && SQLSTATE.test(code)) {
     return { code, message, retryable: isTransientSqlState(code) };

@@ -12,7 +12,7 @@
  */
 import type { Identifier, Sql } from "../db/sql";
 import { cutsToRanges, groupBuckets, histogramBuckets, type Bucket } from "./buckets";
-import { MAX_RANGES, type KeyRange } from "./uniform";
+import { MAX_RANGES, TooManyRanges, type KeyRange } from "./uniform";
 
 interface Stats {
   bounds: bigint[];
@@ -76,7 +76,7 @@ export async function planBalanced(
   const groups = groupBuckets(buckets, rowsPerRange);
   const planned = groups.reduce((n, g) => n + g.pieces, 0);
   if (planned > MAX_RANGES) {
-    throw new RangeError(`a balanced split makes about ${planned} ranges, over the cap of ${MAX_RANGES}`);
+    throw new TooManyRanges(`a balanced split makes about ${planned} ranges, over the cap of ${MAX_RANGES}`);
   }
   const ranges: KeyRange[] = [];
   const estimates: number[] = [];

@@ -14,6 +14,9 @@ export interface KeyRange {
 /** Most ranges one run may hold. */
 export const MAX_RANGES = 1_000_000;
 
+/** A plan would hold more than `MAX_RANGES` ranges. */
+export class TooManyRanges extends Error {}
+
 /** Number of `width`-key ranges needed to cover `[start, end]`. */
 export function uniformCount(start: bigint, end: bigint, width: bigint): bigint {
   if (end < start) return 0n;
@@ -28,10 +31,10 @@ export function uniformCount(start: bigint, end: bigint, width: bigint): bigint 
  * @example planUniform(1n, 10n, 4n) // [1,4] [5,8] [9,10]
  */
 export function planUniform(start: bigint, end: bigint, width: bigint, cap = MAX_RANGES): KeyRange[] {
-  if (width <= 0n) throw new RangeError("width must be positive");
+  if (width <= 0n) throw new TypeError("width must be positive");
   const n = uniformCount(start, end, width);
   if (n > BigInt(cap)) {
-    throw new RangeError(`a uniform split makes ${n} ranges, over the cap of ${cap}`);
+    throw new TooManyRanges(`a uniform split makes ${n} ranges, over the cap of ${cap}`);
   }
   const ranges: KeyRange[] = [];
   for (let s = start; s <= end; ) {

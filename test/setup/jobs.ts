@@ -15,7 +15,7 @@
 import { z } from "zod";
 import type { Identifier, Sql } from "../../src/db/sql";
 import { count, decimalSum, fields } from "../../src/jobs/combiners";
-import { defineJob, type Range } from "../../src/jobs/define";
+import { defineJob, type Job, type Range } from "../../src/jobs/define";
 import { getJob, registerJob } from "../../src/jobs/registry";
 
 type Totals = { rows: number; totalAmount: string };
@@ -35,6 +35,21 @@ const flaky = defineJob<Totals>({
   async process(range, { sql, target }) {
     if (range.attempt === 1 && range.id % 3 === 0) throw new Error(`injected failure in range ${range.id}`);
     return totals(sql, target, range);
+  },
+  combine,
+});
+
+/** Range 0 goes wrong as `params.mode` says: a plain `throw`, or a result that does not combine. */
+const broken = defineJob<Totals, { mode: "throw" | "bad-result" }>({
+  name: "test-broken",
+  table: "orders",
+  key: "id",
+  params: z.object({ mode: z.enum(["throw", "bad-result"]) }),
+  async process(range, { sql, target, params }) {
+    if (range.id === 0 && params.mode === "throw") throw new Error("this range always fails");
+    const totalsOf = await totals(sql, target, range);
+    if (range.id === 0 && params.mode === "bad-result") return { rows: totalsOf.rows, totalAmount: "NaN" };
+    return totalsOf;
   },
   combine,
 });
@@ -88,6 +103,13 @@ const fixtures = ["t_dense", "t_gaps", "t_skewed", "t_small", "t_empty", "t_sing
   .map((t) => sumJob(t))
   .concat(sumJob("t_unindexed", true));
 
-for (const job of [flaky, poison, slow, ...fixtures]) {
+/** Registers once per isolate: every test file runs this setup. */
+function add<P>(job: Job<Totals, P>): void {
   if (!getJob(job.name)) registerJob(job);
 }
+
+add(flaky);
+add(broken);
+add(poison);
+add(slow);
+fixtures.forEach(add);
