@@ -104,6 +104,15 @@ describe("key checks", () => {
     expect(body.error.message).toMatch(/CREATE INDEX/);
   });
 
+  it("refuses bounds the key's type cannot hold, and runs an integer key to its ends", async () => {
+    const res = await api("/api/jobs/sum-t-int4/runs", { method: "POST", body: JSON.stringify({ end: "2147483648" }) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({ code: "invalid_bounds", message: expect.stringMatching(/2147483647/) });
+    const run = await runOn("t_int4", { start: "-2147483648", end: "2147483647", rowsPerRange: 50 });
+    expectTiles(await ledger(run.runId), -(2n ** 31n), 2n ** 31n - 1n);
+  });
+
   it("runs on an unindexed key when the job opts in", async () => {
     const run = await waitForRun((await startRun("sum-t-unindexed-allowed", { rowsPerRange: 30 })).runId);
     expect(run.status).toBe("succeeded");

@@ -16,7 +16,7 @@ import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
 import { canaryCount, resolveOptions } from "./options";
 import { planRun } from "./plan";
-import { migrate } from "./schema";
+import { hasSchema, migrate } from "./schema";
 import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
@@ -28,6 +28,8 @@ const RESEND_DELAY_MS = 1_000;
 
 export class Coordinator extends DurableObject<Env> {
   private readonly ledger: Ledger;
+  /** Whether this object has a ledger at all; looking up an unknown run id must not create one. */
+  private ready = false;
   private creating: Promise<CreateResult> | null = null;
   private armedFor: number | null = null;
   private readonly watchers = new Watchers();
@@ -35,7 +37,10 @@ export class Coordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.ledger = new Ledger(ctx.storage.sql);
-    void ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.ready = hasSchema(ctx.storage.sql);
+      if (this.ready) migrate(ctx.storage.sql);
+    });
   }
 
   /**
@@ -43,10 +48,14 @@ export class Coordinator extends DurableObject<Env> {
    * Nothing is stored until planning succeeds, so a failed plan leaves no run.
    */
   async create(spec: RunSpec): Promise<CreateResult> {
-    if (this.ledger.run()) return { ok: true, created: false, run: this.snapshot() };
+    if (this.runRow()) return { ok: true, created: false, run: this.snapshot() };
     if (this.creating) {
       const result = await this.creating;
       return result.ok ? { ...result, created: false } : result;
+    }
+    if (!this.ready) {
+      migrate(this.ctx.storage.sql);
+      this.ready = true;
     }
     this.creating = this.plan(spec);
     try {
@@ -58,7 +67,7 @@ export class Coordinator extends DurableObject<Env> {
 
   /** The run's status, or null when this object holds no run. */
   async status(): Promise<RunStatus | null> {
-    return this.ledger.run() ? this.snapshot() : null;
+    return this.runRow() ? this.snapshot() : null;
   }
 
   /**
@@ -67,7 +76,7 @@ export class Coordinator extends DurableObject<Env> {
    * same reports.
    */
   async report(reports: RangeReport[]): Promise<ReportOutcome> {
-    const run = this.ledger.run();
+    const run = this.runRow();
     if (!run || run.status !== "running") {
       return { folded: 0, retried: 0, failed: 0, split: 0, ignored: reports.length };
     }
@@ -85,7 +94,7 @@ export class Coordinator extends DurableObject<Env> {
 
   /** Stops dispatching; reports that arrive later change nothing. */
   async cancel(): Promise<CreateResult> {
-    const run = this.ledger.run();
+    const run = this.runRow();
     if (!run) return { ok: false, error: { status: 404, code: "run_not_found", message: "no such run" } };
     if (run.status !== "running") {
       return { ok: false, error: { status: 409, code: "run_not_running", message: `the run is ${run.status}` } };
@@ -104,7 +113,7 @@ export class Coordinator extends DurableObject<Env> {
 
   /** Re-runs the failed ranges of a finished run into the same accumulator. */
   async retry(): Promise<CreateResult> {
-    const run = this.ledger.run();
+    const run = this.runRow();
     if (!run) return { ok: false, error: { status: 404, code: "run_not_found", message: "no such run" } };
     if (run.status !== "failed" || !this.ledger.hasFailedRanges()) {
       return {
@@ -130,22 +139,22 @@ export class Coordinator extends DurableObject<Env> {
 
   /** A page of the ledger, in range order. */
   async ranges(status: RangeState | null, afterId: number, limit: number): Promise<RangePage | null> {
-    return this.ledger.run() ? rangePage(this.ledger, status, afterId, limit) : null;
+    return this.runRow() ? rangePage(this.ledger, status, afterId, limit) : null;
   }
 
   /** The ranges in key order, folded into at most `bins` bins (the dashboard's strip). */
   async strip(bins: number): Promise<Strip | null> {
-    return this.ledger.run() ? stripOf(this.ctx.storage.sql, bins) : null;
+    return this.runRow() ? stripOf(this.ctx.storage.sql, bins) : null;
   }
 
   /** A Server-Sent Events stream of the run's status until it is final (see watch.ts). */
   async watch(): Promise<ReadableStream<Uint8Array> | null> {
-    return this.ledger.run() ? this.watchers.open(this.snapshot()) : null;
+    return this.runRow() ? this.watchers.open(this.snapshot()) : null;
   }
 
   override async alarm(): Promise<void> {
     this.armedFor = null;
-    const run = this.ledger.run();
+    const run = this.runRow();
     if (!run || run.status !== "running") return;
     if (!getJob(run.job)) return this.failForMissingJob(run.job);
     this.ctx.storage.transactionSync(() => expireLeases(this.ledger, run, Date.now()));
@@ -158,7 +167,7 @@ export class Coordinator extends DurableObject<Env> {
     const o = resolveOptions(spec, job);
     const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
     if (!planned.ok) return planned;
-    if (this.ledger.run()) return { ok: true, created: false, run: this.snapshot() };
+    if (this.runRow()) return { ok: true, created: false, run: this.snapshot() };
     const { bounds, ranges, snapshotEnd } = planned.plan;
     const canary = canaryCount(ranges.length, o.rowsPerRange, o.canary);
     const now = Date.now();
@@ -198,7 +207,7 @@ export class Coordinator extends DurableObject<Env> {
    */
   private async advance(): Promise<void> {
     this.pushStatus();
-    let run = this.ledger.run();
+    let run = this.runRow();
     if (!run || run.status !== "running") return;
     const now = Date.now();
     if (run.phase === "canary" && !this.ledger.hasOpenRanges(true)) {
@@ -238,7 +247,7 @@ export class Coordinator extends DurableObject<Env> {
 
   /** Tells watchers the ledger moved; the snapshot is taken when the push goes out. */
   private pushStatus(): void {
-    this.watchers.changed(() => (this.ledger.run() ? this.snapshot() : null));
+    this.watchers.changed(() => (this.runRow() ? this.snapshot() : null));
   }
 
   /**
@@ -247,8 +256,12 @@ export class Coordinator extends DurableObject<Env> {
    * updated never breaks the run (see src/history/record.ts).
    */
   private async recordHistory(): Promise<void> {
-    const run = this.ledger.run();
+    const run = this.runRow();
     if (run) await recordRun(this.env, historyEntry(run));
+  }
+
+  private runRow() {
+    return this.ready ? this.ledger.run() : null;
   }
 
   private async disarm(): Promise<void> {
@@ -257,14 +270,14 @@ export class Coordinator extends DurableObject<Env> {
   }
 
   private snapshot(): RunStatus {
-    const run = this.ledger.run();
+    const run = this.runRow();
     if (!run) throw new Error("no run in this Coordinator");
     return runStatus(this.ledger, run);
   }
 
   /** The run's job was removed from the Worker: end the run, visibly, instead of retrying forever. */
   private async failForMissingJob(name: string): Promise<void> {
-    const run = this.ledger.run();
+    const run = this.runRow();
     if (!run || run.status !== "running") return;
     this.ctx.storage.transactionSync(() => {
       this.ledger.setState("failed", run.phase, Date.now(), `job ${name} is no longer registered in this Worker`);

@@ -43,7 +43,12 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
   try {
     return await withClient(env, async (client) => {
       const sql = sqlOf(client);
-      await checkKey(sql, table, key, job.allowUnindexedKey ?? false);
+      const [lo, hi] = await checkKey(sql, table, key, job.allowUnindexedKey ?? false);
+      for (const [name, value] of [["start", opts.start], ["end", opts.end]] as const) {
+        if (value !== undefined && (value < lo || value > hi)) {
+          throw new PlanningError("invalid_bounds", `${name} ${value} does not fit the key ${key.name}, whose values are from ${lo} to ${hi}`, 400);
+        }
+      }
       const found = opts.start === undefined || opts.end === undefined ? await keyBounds(sql, table, key) : null;
       const start = opts.start ?? found?.start;
       const end = opts.end ?? found?.end;
@@ -64,7 +69,7 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
       return { ok: true, plan: { ...base, bounds: { start, end }, ranges, estimates: ranges.map((r) => Number(r.end - r.start + 1n)) } };
     });
   } catch (err) {
-    if (err instanceof PlanningError) return { ok: false, error: { status: 422, code: err.code, message: err.message } };
+    if (err instanceof PlanningError) return { ok: false, error: { status: err.status, code: err.code, message: err.message } };
     if (err instanceof TooManyRanges) return tooMany(err.message);
     const d = describeError(err);
     if (d.code && !d.retryable) {

@@ -72,6 +72,11 @@ const MIGRATIONS: string[] = [
   `CREATE INDEX ranges_canary ON ranges (canary, status);`,
 ];
 
+/** Whether this storage holds a ledger (an object only looked up holds none). */
+export function hasSchema(sql: SqlStorage): boolean {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").one().n > 0;
+}
+
 /** Brings the schema up to date. Idempotent. */
 export function migrate(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

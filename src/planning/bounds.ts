@@ -4,12 +4,19 @@
  */
 import type { Identifier, Sql } from "../db/sql";
 
-const INTEGER_TYPES = new Set(["smallint", "integer", "bigint"]);
+/** The integer key types, and the keys each can hold. */
+const KEY_LIMITS: Record<string, readonly [bigint, bigint]> = {
+  smallint: [-(2n ** 15n), 2n ** 15n - 1n],
+  integer: [-(2n ** 31n), 2n ** 31n - 1n],
+  bigint: [-(2n ** 63n), 2n ** 63n - 1n],
+};
 
 export class PlanningError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** 422: the job and the database do not fit; 400: the request does not. */
+    readonly status: 400 | 422 = 422,
   ) {
     super(message);
   }
@@ -20,7 +27,7 @@ export class PlanningError extends Error {
  * index leads with `key` (a range query on an unindexed key scans the whole
  * table for every range; `allowUnindexed` is the explicit opt-in).
  */
-export async function checkKey(sql: Sql, table: Identifier, key: Identifier, allowUnindexed = false): Promise<void> {
+export async function checkKey(sql: Sql, table: Identifier, key: Identifier, allowUnindexed = false): Promise<readonly [bigint, bigint]> {
   const [rel] = await sql<{ oid: string | null }>`SELECT to_regclass(${table.quoted})::oid::text AS oid`;
   if (!rel?.oid) throw new PlanningError("table_not_found", `table ${table.name} does not exist`);
   const [col] = await sql<{ type: string; indexed: boolean }>`
@@ -29,7 +36,8 @@ export async function checkKey(sql: Sql, table: Identifier, key: Identifier, all
     FROM pg_attribute a
     WHERE attrelid = ${rel.oid}::oid AND attname = ${key.name} AND NOT attisdropped`;
   if (!col) throw new PlanningError("key_not_found", `table ${table.name} has no column ${key.name}`);
-  if (!INTEGER_TYPES.has(col.type)) {
+  const limits = KEY_LIMITS[col.type];
+  if (!limits) {
     throw new PlanningError("key_not_integer", `key ${key.name} is ${col.type}; it must be smallint, integer or bigint`);
   }
   if (!col.indexed && !allowUnindexed) {
@@ -39,6 +47,7 @@ export async function checkKey(sql: Sql, table: Identifier, key: Identifier, all
         `create one (CREATE INDEX ON ${table.quoted} (${key.quoted})) or set allowUnindexedKey: true on the job`,
     );
   }
+  return limits;
 }
 
 /** `min`/`max` of the key; null for an empty table. */

@@ -99,7 +99,7 @@ function sumJob(table: string, allowUnindexedKey = false) {
   });
 }
 
-const fixtures = ["t_dense", "t_gaps", "t_skewed", "t_small", "t_empty", "t_single", "t_nostats", "t_grow", "t_text_key", "t_unindexed"]
+const fixtures = ["t_dense", "t_gaps", "t_skewed", "t_small", "t_empty", "t_single", "t_nostats", "t_grow", "t_text_key", "t_unindexed", "t_int4"]
   .map((t) => sumJob(t))
   .concat(sumJob("t_unindexed", true));
 
