@@ -2,10 +2,9 @@
  * The Hono app: health, the authenticated `/api`, and the error envelope.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requireToken } from "./auth";
-import { MAX_BODY_BYTES } from "./body";
-import { apiError, onError, errorBody } from "./errors";
+import { limitBody } from "./body";
+import { onError, errorBody } from "./errors";
 import { jobsRoutes } from "./jobs";
 import { runsRoutes } from "./runs";
 import { webhooksRoutes } from "./webhooks";
@@ -20,15 +19,7 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/", dashboard); // the dashboard page (src/ui); it calls /api with the token it asks for
 
 app.use("/api/*", requireToken);
-app.use(
-  "/api/*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw apiError(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`);
-    },
-  }),
-);
+app.use("/api/*", limitBody);
 app.route("/api/jobs", jobsRoutes);
 app.route("/api/runs", runsRoutes);
 // Signed, not bearer-authenticated: see webhooks.ts.

@@ -9,11 +9,10 @@
  * the same id sent to another job's URL is refused rather than starting it.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { derivedRunId } from "../coordinator/stub";
 import { getJob } from "../jobs/registry";
 import { logError } from "../lib/log";
-import { MAX_BODY_BYTES } from "./body";
+import { limitBody, parseJson } from "./body";
 import { apiError } from "./errors";
 import { toRunSpec } from "./run-options";
 import { startRun } from "./start-run";
@@ -31,15 +30,7 @@ const MAX_WEBHOOK_ID = 255;
 
 export const webhooksRoutes = new Hono<{ Bindings: Env }>();
 
-webhooksRoutes.use(
-  "*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw apiError(413, "payload_too_large", `the body is over ${MAX_BODY_BYTES} bytes`);
-    },
-  }),
-);
+webhooksRoutes.use("*", limitBody);
 
 webhooksRoutes.post("/:job", async (c) => {
   const raw = await c.req.text();
@@ -62,7 +53,7 @@ webhooksRoutes.post("/:job", async (c) => {
   const job = getJob(c.req.param("job"));
   if (!job) throw apiError(404, "job_not_found", `no job named ${c.req.param("job")}`);
   const runId = await derivedRunId("wh", id);
-  const { dryRun, ...spec } = toRunSpec(parseBody(raw), job, runId);
+  const { dryRun, ...spec } = toRunSpec(parseJson(raw), job, runId);
   if (dryRun) throw apiError(400, "invalid_body", "a webhook starts a run; use the API for a dry run");
   const { created, run } = await startRun(c.env, spec);
   if (run.job !== job.name) {
@@ -71,12 +62,3 @@ webhooksRoutes.post("/:job", async (c) => {
   c.header("Location", `/api/runs/${run.runId}`);
   return c.json({ ...run, created }, created ? 202 : 200);
 });
-
-function parseBody(raw: string): unknown {
-  if (raw.trim() === "") return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw apiError(400, "invalid_json", "the body is not valid JSON");
-  }
-}

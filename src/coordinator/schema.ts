@@ -77,13 +77,17 @@ export function hasSchema(sql: SqlStorage): boolean {
   return sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").one().n > 0;
 }
 
-/** Brings the schema up to date. Idempotent. */
-export function migrate(sql: SqlStorage): void {
+/** Applies the numbered `migrations` this storage has not seen yet. Idempotent. */
+export function runMigrations(sql: SqlStorage, migrations: readonly string[]): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  const row = sql.exec<{ version: number }>("SELECT max(version) AS version FROM schema_version").one();
-  const current = row.version ?? 0;
-  MIGRATIONS.slice(current).forEach((statement, i) => {
+  const current = sql.exec<{ version: number | null }>("SELECT max(version) AS version FROM schema_version").one().version ?? 0;
+  migrations.slice(current).forEach((statement, i) => {
     sql.exec(statement);
     sql.exec("INSERT INTO schema_version (version) VALUES (?)", current + i + 1);
   });
+}
+
+/** Brings the ledger's schema up to date. */
+export function migrate(sql: SqlStorage): void {
+  runMigrations(sql, MIGRATIONS);
 }

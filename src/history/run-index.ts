@@ -11,6 +11,7 @@
  * status over an active one.
  */
 import { DurableObject } from "cloudflare:workers";
+import { runMigrations } from "../coordinator/schema";
 import { encodeCursor, isActive, toView, type Cursor, type HistoryEntry, type HistoryPage, type HistoryStatus } from "./entry";
 
 const MIGRATIONS: string[] = [
@@ -143,11 +144,6 @@ export class RunIndex extends DurableObject<Env> {
   }
 
   private migrate(): void {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    const current = this.sql.exec<{ version: number | null }>("SELECT max(version) AS version FROM schema_version").one().version ?? 0;
-    MIGRATIONS.slice(current).forEach((statement, i) => {
-      this.sql.exec(statement);
-      this.sql.exec("INSERT INTO schema_version (version) VALUES (?)", current + i + 1);
-    });
+    runMigrations(this.sql, MIGRATIONS);
   }
 }

@@ -47,11 +47,6 @@ export function addDecimal(...values: string[]): string {
   return format(total, scale);
 }
 
-/** True when `value` is a decimal string `addDecimal` accepts. */
-export function isDecimal(value: string): boolean {
-  return DECIMAL.test(value.trim());
-}
-
 /**
  * Compares two decimal strings: negative, zero or positive like a sort
  * comparator.

@@ -27,8 +27,3 @@ export function parseKey(value: unknown): bigint | string {
   if (key < INT8_MIN || key > INT8_MAX) return "is out of the bigint range";
   return key;
 }
-
-/** Formats a key for JSON. */
-export function keyString(key: bigint): string {
-  return key.toString();
-}
