@@ -31,11 +31,9 @@ const client = new pg.Client({ connectionString: db.url });
 await client.connect();
 try {
   const table = `skewed_${ROWS}`;
-  const have = await client.query<{ n: string }>(
-    `SELECT CASE WHEN to_regclass($1) IS NULL THEN '-1' ELSE (SELECT count(*) FROM ${table})::text END AS n`,
-    [table],
-  );
-  if (Number(have.rows[0]?.n) !== ROWS) {
+  const exists = (await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table])).rows[0]?.t;
+  const have = exists ? Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`)).rows[0]?.n) : -1;
+  if (have !== ROWS) {
     const t = performance.now();
     const tail = 10_000;
     const negatives = 100_000;
