@@ -17,8 +17,8 @@
  * a run that has not finished; 130 interrupted while watching (the run goes on).
  */
 import { parseArgs } from "node:util";
-import { ApiError, followRun, RangemapClient, type RunListEntry, type RunStatusJson } from "./lib/client.js";
-import { formatDuration, isFinal, ProgressLine, progressText, RateMeter, runElapsedMs } from "./lib/progress.js";
+import { ApiError, followRun, isFinal, RangemapClient, type RunListEntry, type RunStatusJson } from "./lib/client.js";
+import { formatDuration, ProgressLine, progressText, RateMeter, runElapsedMs } from "./lib/progress.js";
 
 export const EXIT = { ok: 0, runNotSucceeded: 1, usage: 2, api: 3, notFinished: 4, interrupted: 130 } as const;
 

@@ -7,7 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { withClient } from "../src/db/connect";
 import type { RangeView } from "../src/coordinator/status";
-import type { RunStatus } from "../src/coordinator/types";
+import { isFinished, type RunStatus } from "../src/coordinator/types";
 
 export const TOKEN = "test-token";
 
@@ -31,14 +31,13 @@ export async function getRun(runId: string): Promise<RunStatus> {
   return (await res.json()) as RunStatus;
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /** Polls the run until it is final, or fails the test after `timeoutMs`. */
 export async function waitForRun(runId: string, timeoutMs = 90_000): Promise<RunStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await getRun(runId);
-    if (FINAL.has(run.status)) return run;
+    if (isFinished(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms: ${JSON.stringify(run.ranges)}`);
     await new Promise((r) => setTimeout(r, 50));
   }

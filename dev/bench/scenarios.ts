@@ -5,7 +5,7 @@
  */
 import pg from "pg";
 import { DecimalSum } from "../../src/lib/decimal.js";
-import type { RangemapClient, RunStatusJson } from "../lib/client.js";
+import { isFinal, type RangemapClient, type RunStatusJson } from "../lib/client.js";
 
 export interface Answer {
   rows: number;
@@ -99,7 +99,7 @@ export async function sqlAggregate(w: Work): Promise<Answer> {
 export async function rangemapRun(api: RangemapClient, job: string, body: Record<string, unknown>): Promise<RunStatusJson> {
   const started = await api.startRun(job, body);
   let run = started;
-  while (run.status === "running" || run.status === "planning") {
+  while (!isFinal(run)) {
     await new Promise((r) => setTimeout(r, 10));
     run = await api.getRun(started.runId);
   }

@@ -133,6 +133,11 @@ export class RangemapClient {
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
+/** Whether a run has ended (succeeded, failed or cancelled). */
+export function isFinal(run: Pick<RunStatusJson, "status">): boolean {
+  return FINAL.has(run.status);
+}
+
 /**
  * Follows a run until it is final, calling `onUpdate` with each status: from
  * the pushed events while the stream lasts, then by polling (a stream can end
@@ -147,7 +152,7 @@ export async function followRun(
   try {
     for await (const run of client.events(runId)) {
       onUpdate(run);
-      if (FINAL.has(run.status)) return run;
+      if (isFinal(run)) return run;
     }
   } catch (err) {
     if (err instanceof ApiError && err.status < 500) throw err;
@@ -165,7 +170,7 @@ export async function watchRun(
   for (;;) {
     const run = await client.getRun(runId);
     onUpdate(run);
-    if (FINAL.has(run.status)) return run;
+    if (isFinal(run)) return run;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -10,15 +10,10 @@
  * rows/s and the ETA come from the last 10 s of samples while the run moves,
  * and from the whole run once it is over.
  */
-import type { RunStatusJson } from "./client.js";
+import { isFinal, type RunStatusJson } from "./client.js";
 
 const fmt = new Intl.NumberFormat("en-US");
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const WINDOW_MS = 10_000;
-
-export function isFinal(run: Pick<RunStatusJson, "status">): boolean {
-  return FINAL.has(run.status);
-}
 
 /** Seconds as `0.7s`, `2m 03s`, `1h 02m`. */
 export function formatDuration(ms: number): string {

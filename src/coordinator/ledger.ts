@@ -5,7 +5,7 @@
  * fold.ts. Multi-step changes run inside the Coordinator's transactions.
  */
 import type { KeyRange } from "../planning/uniform";
-import type { RangeState, RunError, RunPhase, RunState, Split } from "./types";
+import { isFinished, type RangeState, type RunError, type RunPhase, type RunState, type Split } from "./types";
 
 export interface RunRow {
   run_id: string;
@@ -108,10 +108,9 @@ export class Ledger {
   }
 
   setState(status: RunState, phase: RunPhase, now: number, error: string | null = null): void {
-    const finished = status === "succeeded" || status === "failed" || status === "cancelled";
     this.sql.exec(
       "UPDATE run SET status = ?, phase = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = 1",
-      status, phase, error, now, finished ? now : null,
+      status, phase, error, now, isFinished(status) ? now : null,
     );
   }
 

@@ -11,13 +11,13 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function canaryStatus(ledger: Ledger, run: RunRow): CanaryStatus | null {
+function canaryStatus(ledger: Ledger, run: RunRow, total: number): CanaryStatus | null {
   if (run.canary_ranges === 0) return null;
   const c = ledger.canaryStats();
   const finished = run.canary_finished_at;
   const seconds = finished === null ? null : (finished - run.created_at) / 1000;
   // The rest of the run at the canary's per-range time, spread over the run's concurrency.
-  const rest = ledger.counts().total - c.ranges;
+  const rest = total - c.ranges;
   const projectedSeconds =
     c.avgMs === null || c.done === 0 ? null : Math.round((rest * c.avgMs) / Math.max(1, run.concurrency)) / 1000;
   return { ranges: c.ranges, done: c.done, failed: c.failed, rows: c.rows, seconds, projectedSeconds };
@@ -37,7 +37,7 @@ export function runStatus(ledger: Ledger, run: RunRow): RunStatus {
     ranges: { total, pending, running, done, failed },
     concurrency: { limit: run.concurrency, effective: run.effective_concurrency },
     rows: run.rows,
-    canary: canaryStatus(ledger, run),
+    canary: canaryStatus(ledger, run, total),
     result: JSON.parse(run.accumulator) as Json,
     errors,
     options: {

@@ -6,6 +6,11 @@
 import type { Json } from "../jobs/define";
 
 export type RunState = "planning" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** A run in one of these states changes no more (until a retry). */
+export function isFinished(status: RunState): boolean {
+  return status === "succeeded" || status === "failed" || status === "cancelled";
+}
 export type RunPhase = "planning" | "canary" | "main" | "done";
 export type RangeState = "pending" | "running" | "done" | "failed" | "split";
 export type Split = "uniform" | "balanced";

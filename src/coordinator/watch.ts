@@ -12,11 +12,10 @@
  * stream (e.g. the object was evicted) reconnects and gets the current status
  * first, so nothing essential depends on them.
  */
-import type { RunStatus } from "./types";
+import { isFinished, type RunStatus } from "./types";
 
 export const PUSH_INTERVAL_MS = 250;
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const encoder = new TextEncoder();
 
 function event(status: RunStatus): Uint8Array {
@@ -37,7 +36,7 @@ export class Watchers {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     this.write(writer, event(current));
-    if (FINAL.has(current.status)) void writer.close().catch(() => {});
+    if (isFinished(current.status)) void writer.close().catch(() => {});
     else this.writers.add(writer);
     return readable;
   }
@@ -56,7 +55,7 @@ export class Watchers {
 
   private push(status: RunStatus): void {
     const bytes = event(status);
-    const final = FINAL.has(status.status);
+    const final = isFinished(status.status);
     for (const writer of this.writers) {
       this.write(writer, bytes);
       if (final) void writer.close().catch(() => {});
