@@ -7,7 +7,7 @@ import { app } from "./api/app";
 import { handleBatch } from "./consumer/consumer";
 import { Coordinator } from "./coordinator/coordinator";
 import { RunIndex } from "./history/run-index";
-import { handleScheduled } from "./scheduled";
+import { handleScheduled } from "./runs/scheduled";
 
 export { Coordinator, RunIndex };
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { cutsToRanges, groupBuckets, histogramBuckets, type Bucket } from "../src/planning/buckets";
-import { INT8_MAX, INT8_MIN } from "../src/lib/keys";
+import { INT8_MAX, INT8_MIN } from "../src/planning/keys/integer";
 
 function expectTiling(parts: Array<{ start: bigint; end: bigint }>, start: bigint, end: bigint) {
   expect(parts[0]?.start).toBe(start);

@@ -13,6 +13,7 @@ import { migrate } from "../src/coordinator/schema";
 import type { RangeMessage, RangeReport } from "../src/coordinator/types";
 import { getJob } from "../src/jobs/registry";
 import { planUniform } from "../src/planning/uniform";
+import { integerKey } from "../src/planning/keys/integer";
 import { api, getRun, ordersTruth, startRun, waitForRun } from "./helpers";
 
 const ok = (rangeId: number, attempt: number, rows: number, total: string): RangeReport => ({
@@ -32,11 +33,11 @@ function seedLedger(state: DurableObjectState, end: bigint, concurrency: number)
     snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency, max_attempts: 3, lease_ms: 60_000, timeout_ms: 30_000,
     params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
   });
-  ledger.insertRanges(planUniform(1n, end, 10n));
+  ledger.insertRanges(planUniform(1n, end, 10n).map((r) => ({ start: r.start.toString(), end: r.end.toString() })));
   const apply = (reports: RangeReport[], now: number) => {
     const run = ledger.run();
     if (!run) throw new Error("no run");
-    return applyReports(ledger, run, reports, job.combine, now);
+    return applyReports(integerKey, ledger, run, reports, job.combine, now);
   };
   return { ledger, apply };
 }
@@ -60,7 +61,7 @@ describe("applyReports", () => {
       // A failure from a superseded attempt does not undo a live lease.
       const stale = state.storage.transactionSync(() =>
         apply(
-          [{ rangeId: 2, attempt: 0, ok: false, error: { code: null, message: "old", retryable: true }, durationMs: 1 }],
+          [{ rangeId: 2, attempt: 0, ok: false, error: { code: null, message: "old" }, durationMs: 1 }],
           3,
         ),
       );
@@ -82,8 +83,8 @@ describe("applyReports", () => {
       const outcome = state.storage.transactionSync(() =>
         apply(
           [
-            { rangeId: 0, attempt: 1, ok: false, error: { code: "57P01", message: "shutdown", retryable: true }, durationMs: 1 },
-            { rangeId: 1, attempt: 1, ok: false, error: { code: "42P01", message: "no table", retryable: false }, durationMs: 1 },
+            { rangeId: 0, attempt: 1, ok: false, error: { code: "57P01", message: "shutdown" }, durationMs: 1 },
+            { rangeId: 1, attempt: 1, ok: false, error: { code: "42P01", message: "no table" }, durationMs: 1 },
           ],
           10,
         ),

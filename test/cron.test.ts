@@ -8,7 +8,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { derivedRunId } from "../src/coordinator/stub";
+import { scheduledRunId } from "../src/runs/run-id";
 import type { HistoryPage } from "../src/history/entry";
 import { runIndexFor } from "../src/history/record";
 import { count, decimalSum, fields } from "../src/jobs/combiners";
@@ -60,7 +60,7 @@ async function fire(cron: string, scheduledTime: number): Promise<void> {
 }
 
 async function cronRunId(job: string, scheduledTime: number): Promise<string> {
-  return derivedRunId("cron", job, new Date(scheduledTime).toISOString());
+  return scheduledRunId(job, new Date(scheduledTime).toISOString());
 }
 
 async function history(query: string): Promise<HistoryPage> {

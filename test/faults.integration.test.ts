@@ -140,6 +140,20 @@ describe("faults", () => {
     }
   });
 
+  // Regression: every driver error without a SQLSTATE used to count as a lost
+  // connection, and 08P01 as a connection exception, so a job's bug was
+  // retried 20 extra times as an outage and halved the run's concurrency.
+  it("a job's bad query parameter or bind fails at once, is not spared, and is not overload", async () => {
+    for (const [mode, code] of [["bad-param", "job_error"], ["bad-bind", "08P01"]] as const) {
+      const started = await startRun("test-broken", { rowsPerRange: 10_000, maxAttempts: 2, canary: false, split: "uniform", params: { mode } });
+      const run = await waitForRun(started.runId, 30_000);
+      expect(run.status).toBe("failed");
+      const failed = await allRanges(run.runId, "failed");
+      expect(failed.map((r) => [r.id, r.error?.code ?? null, r.attempts])).toEqual([[0, code, 1]]);
+      expect(run.concurrency.effective).toBe(run.concurrency.limit);
+    }
+  });
+
   it("bounded load: the database never sees more than `concurrency` of the run's ranges at once", async () => {
     const started = await startRun("test-slow", { rowsPerRange: 1_000, concurrency: 3, canary: false, params: { sleepMs: 120 } });
     let peak = 0;

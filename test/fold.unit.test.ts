@@ -1,31 +1,12 @@
 /**
- * The pure parts of the fold policy: which failures count as overload, the
- * retry backoff, and additive-increase/multiplicative-decrease concurrency.
+ * The pure parts of what a failure does: the retry backoff, the split
+ * width, and additive-increase/multiplicative-decrease concurrency. What each
+ * code means is tested once, in error-policy.unit.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { adjustConcurrency, backoffMs, isOverload, isUnavailable, minSplitWidth, type ConcurrencyState } from "../src/coordinator/fold";
-
-describe("isOverload", () => {
-  it("flags too many connections, refused or lost connections, and timeouts", () => {
-    for (const code of ["connection_failed", "53300", "53200", "08006", "08001", "57P03", "57014", "range_timeout"]) {
-      expect(isOverload(code)).toBe(true);
-    }
-  });
-  it("does not flag errors of the job or the data, nor a killed backend", () => {
-    for (const code of [null, "22012", "42P01", "job_error", "57P01", "40001", "lease_expired", "not_started"]) {
-      expect(isOverload(code)).toBe(false);
-    }
-  });
-});
-
-describe("isUnavailable", () => {
-  it("spares a range's attempts when the database was down, restarting or full", () => {
-    for (const code of ["connection_failed", "57P01", "57P03", "53300", "08006"]) expect(isUnavailable(code)).toBe(true);
-  });
-  it("counts failures of the range itself", () => {
-    for (const code of [null, "22012", "42P01", "57014", "range_timeout", "40001", "job_error"]) expect(isUnavailable(code)).toBe(false);
-  });
-});
+import { backoffMs } from "../src/coordinator/failures";
+import { adjustConcurrency, type ConcurrencyState } from "../src/coordinator/governor";
+import { integerKey, minSplitWidth } from "../src/planning/keys/integer";
 
 describe("backoffMs", () => {
   it("doubles per attempt, with jitter in the upper half, capped at 30 s", () => {
@@ -67,5 +48,23 @@ describe("minSplitWidth", () => {
   it("stops splitting at a sixteenth of a range, and at one key", () => {
     expect(minSplitWidth(10_000)).toBe(625n);
     expect(minSplitWidth(10)).toBe(1n);
+  });
+});
+
+describe("integer halve", () => {
+  it("cuts a range into two halves that tile it, at the ends of int8 too", () => {
+    const max = 2n ** 63n - 1n;
+    for (const [start, end] of [[1n, 10n], [-5n, 4n], [max - 2_000n, max], [-(2n ** 63n), -(2n ** 63n) + 3_000n]] as const) {
+      const halves = integerKey.halve({ start, end }, 16);
+      expect(halves).not.toBeNull();
+      const [a, b] = halves ?? [];
+      expect(a?.start).toBe(start);
+      expect(b?.end).toBe(end);
+      expect(b?.start).toBe((a?.end ?? 0n) + 1n);
+    }
+  });
+  it("refuses a range narrower than two minimum widths", () => {
+    expect(integerKey.halve({ start: 1n, end: 1_249n }, 10_000)).toBeNull();
+    expect(integerKey.halve({ start: 1n, end: 1_250n }, 10_000)).not.toBeNull();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { withClient } from "../src/db/connect";
+import { withConnection } from "../src/db/connector";
 import type { RangeView } from "../src/coordinator/status";
 import { isFinished, type RunStatus } from "../src/coordinator/types";
 
@@ -45,7 +45,7 @@ export async function waitForRun(runId: string, timeoutMs = 90_000): Promise<Run
 
 /** Runs one query on the test database. */
 export async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  return withClient(env, async (client) => (await client.query(text, values)).rows as T[]);
+  return withConnection(env, async (connection) => (await connection.query(text, values)).rows as T[]);
 }
 
 /** `orders-total` as one SQL statement, optionally over `[start, end]`. */

@@ -3,8 +3,8 @@
  * exactly one range, no gap, no overlap, including at the ends of int8.
  */
 import { describe, expect, it } from "vitest";
-import { INT8_MAX, INT8_MIN } from "../src/lib/keys";
-import { planUniform, uniformCount, type KeyRange } from "../src/planning/uniform";
+import { INT8_MAX, INT8_MIN } from "../src/planning/keys/integer";
+import { planUniform, uniformCount, type IntRange as KeyRange } from "../src/planning/uniform";
 
 function expectCoverage(ranges: KeyRange[], start: bigint, end: bigint, width: bigint) {
   expect(ranges.length).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/api/app";
 import { signWebhook, verifyWebhook } from "../src/api/webhook-signature";
-import { derivedRunId } from "../src/coordinator/stub";
+import { webhookRunId } from "../src/runs/run-id";
 import type { RunStatus } from "../src/coordinator/types";
 import { api, ordersTruth, waitForRun } from "./helpers";
 
@@ -53,7 +53,7 @@ async function errorCode(res: Response): Promise<string> {
 
 /** Asserts that no run exists for the webhook id: nothing was started. */
 async function expectNoRun(id: string): Promise<void> {
-  expect((await api(`/api/runs/${await derivedRunId("wh", id)}`)).status).toBe(404);
+  expect((await api(`/api/runs/${await webhookRunId(id)}`)).status).toBe(404);
 }
 
 describe("signature verification (pure)", () => {
@@ -93,7 +93,7 @@ describe("POST /webhooks/:job", () => {
     expect(res.status).toBe(202);
     const started = (await res.json()) as RunStatus & { created: boolean };
     expect(started.created).toBe(true);
-    expect(started.runId).toBe(await derivedRunId("wh", id));
+    expect(started.runId).toBe(await webhookRunId(id));
     expect(started.bounds).toMatchObject({ start: "1", end: "3000" });
     expect(started.options.rowsPerRange).toBe(700);
     const run = await waitForRun(started.runId);

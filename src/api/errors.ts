@@ -1,9 +1,12 @@
 /**
- * One error type, one handler. Routes throw `apiError(...)`; `onError` turns
- * it (and anything unexpected) into the stable JSON envelope
- * `{ "error": { "code", "message" } }`. Unexpected errors are logged and
- * answered without internals: no stack trace, no secret, reaches the client.
+ * One error type, one handler. Routes throw `apiError(...)` (or
+ * `domainError(...)` for a failure from the layers below, whose codes map to
+ * HTTP statuses here and nowhere else); `onError` turns it, and anything
+ * unexpected, into the stable JSON envelope `{ "error": { "code", "message" } }`.
+ * Unexpected errors are logged and answered without internals: no stack
+ * trace, no secret, reaches the client.
  */
+import type { DomainCode, DomainFailure } from "../lib/domain-error";
 import { logError } from "../lib/log";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -21,6 +24,31 @@ class ApiException extends HTTPException {
 
 export function apiError(status: ContentfulStatusCode, code: string, message: string): HTTPException {
   return new ApiException(status, code, message);
+}
+
+/** The HTTP status of each domain code. A SQLSTATE from planning (`sqlstate_…`) is a 422: the job and the database do not fit. */
+const STATUS_OF: Record<Exclude<DomainCode, `sqlstate_${string}`>, ContentfulStatusCode> = {
+  run_not_found: 404,
+  job_not_found: 404,
+  run_not_running: 409,
+  nothing_to_retry: 409,
+  job_removed: 409,
+  invalid_bounds: 400,
+  too_many_ranges: 400,
+  table_not_found: 422,
+  key_not_found: 422,
+  key_not_integer: 422,
+  key_not_indexed: 422,
+  database_unavailable: 503,
+};
+
+export function statusOf(code: DomainCode): ContentfulStatusCode {
+  return code.startsWith("sqlstate_") ? 422 : STATUS_OF[code as keyof typeof STATUS_OF];
+}
+
+/** A failure from the Coordinator, the planner or the run starter, as the HTTP error to throw. */
+export function domainError(f: DomainFailure): HTTPException {
+  return new ApiException(statusOf(f.code), f.code, f.message);
 }
 
 export function errorBody(code: string, message: string) {

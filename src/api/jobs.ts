@@ -3,13 +3,13 @@
  */
 import { Hono } from "hono";
 import { getJob, listJobs } from "../jobs/registry";
-import { derivedRunId, newRunId } from "../coordinator/stub";
-import { apiError } from "./errors";
+import { idempotentRunId, newRunId } from "../runs/run-id";
+import { apiError, domainError } from "./errors";
 import { readJson } from "./body";
 import { toRunSpec } from "./run-options";
-import { dryRun } from "../coordinator/dry-run";
-import { DEFAULT_SPLIT } from "../coordinator/options";
-import { startRun } from "./start-run";
+import { dryRun } from "../planning/dry-run";
+import { DEFAULT_SPLIT } from "../runs/options";
+import { startRun } from "../runs/start";
 
 export const jobsRoutes = new Hono<{ Bindings: Env }>();
 
@@ -41,14 +41,16 @@ jobsRoutes.post("/:job/runs", async (c) => {
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
     throw apiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters");
   }
-  const runId = idempotencyKey ? await derivedRunId("idem", job.name, idempotencyKey) : newRunId();
+  const runId = idempotencyKey ? await idempotentRunId(job.name, idempotencyKey) : newRunId();
   const { dryRun: dry, ...spec } = toRunSpec(await readJson(c), job, runId);
   if (dry) {
     const planned = await dryRun(c.env, job, spec);
-    if (!planned.ok) throw apiError(planned.error.status, planned.error.code, planned.error.message);
-    return c.json(planned.plan, 200);
+    if (!planned.ok) throw domainError(planned.error);
+    return c.json(planned.value, 200);
   }
-  const { created, run } = await startRun(c.env, spec);
+  const started = await startRun(c.env, spec);
+  if (!started.ok) throw domainError(started.error);
+  const { created, run } = started.value;
   c.header("Location", `/api/runs/${runId}`);
   return c.json({ ...run, created }, 202);
 });

@@ -10,18 +10,12 @@
  */
 import { z } from "zod";
 import type { Job, Json } from "../jobs/define";
-import { parseKey } from "../lib/keys";
-import type { RunSpec } from "../coordinator/types";
+import { keyTypeOf } from "../planning/keys";
+import type { RunSpec } from "../runs/spec";
 import { apiError } from "./errors";
 
-const key = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const parsed = parseKey(value);
-  if (typeof parsed === "string") {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
-    return z.NEVER;
-  }
-  return parsed;
-});
+/** A bound as given; parsed by the job's key type in `toRunSpec`, which knows what it must look like. */
+const key = z.union([z.string(), z.number()]);
 
 const int = (lo: number, hi: number) => z.number().int().min(lo).max(hi);
 
@@ -44,8 +38,6 @@ export const runBody = z
     params: json.optional(),
   })
   .strict();
-
-export type RunBody = z.input<typeof runBody>;
 
 function describe(error: z.ZodError): string {
   return error.issues
@@ -77,8 +69,17 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
   const parsed = runBody.safeParse(body ?? {});
   if (!parsed.success) throw apiError(400, "invalid_body", describe(parsed.error));
   const o = parsed.data;
-  if (o.start !== undefined && o.end !== undefined && o.start > o.end) {
-    throw apiError(400, "invalid_body", `start (${o.start}) is greater than end (${o.end})`);
+  const keys = keyTypeOf(job);
+  const bound = (name: string, value: string | number | undefined) => {
+    if (value === undefined) return undefined;
+    const k = keys.parse(value);
+    if (!k.ok) throw apiError(400, "invalid_body", `${name}: ${k.message}`);
+    return k.key;
+  };
+  const start = bound("start", o.start);
+  const end = bound("end", o.end);
+  if (start !== undefined && end !== undefined && keys.compare(start, end) > 0) {
+    throw apiError(400, "invalid_body", `start (${keys.format(start)}) is greater than end (${keys.format(end)})`);
   }
   if (o.params !== undefined && JSON.stringify(o.params).length > MAX_PARAMS_BYTES) {
     throw apiError(413, "params_too_large", `params are over ${MAX_PARAMS_BYTES} bytes as JSON; pass a reference (an id, a table) instead`);
@@ -94,8 +95,8 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
   return {
     runId,
     job: job.name,
-    start: o.start,
-    end: o.end,
+    start,
+    end,
     rowsPerRange: o.rowsPerRange,
     split: o.split,
     canary: o.canary,

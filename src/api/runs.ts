@@ -4,9 +4,10 @@
  */
 import { JOB_NAME } from "../jobs/define";
 import { Hono } from "hono";
-import { coordinatorFor, isRunId } from "../coordinator/stub";
+import { coordinatorFor } from "../coordinator/stub";
+import { isRunId } from "../runs/run-id";
 import type { RangeState } from "../coordinator/types";
-import { apiError } from "./errors";
+import { apiError, domainError } from "./errors";
 import { decodeCursor, HISTORY_STATUSES, type HistoryStatus } from "../history/entry";
 import { runIndexFor } from "../history/record";
 import { DEFAULT_BINS, MAX_BINS } from "../coordinator/strip";
@@ -44,15 +45,15 @@ runsRoutes.get("/:runId", async (c) => {
 runsRoutes.post("/:runId/cancel", async (c) => {
   const runId = runIdParam(c.req.param("runId"));
   const result = await coordinatorFor(c.env, runId).cancel();
-  if (!result.ok) throw apiError(result.error.status, result.error.code, result.error.message);
-  return c.json(result.run);
+  if (!result.ok) throw domainError(result.error);
+  return c.json(result.value.run);
 });
 
 runsRoutes.post("/:runId/retry", async (c) => {
   const runId = runIdParam(c.req.param("runId"));
   const result = await coordinatorFor(c.env, runId).retry();
-  if (!result.ok) throw apiError(result.error.status, result.error.code, result.error.message);
-  return c.json(result.run);
+  if (!result.ok) throw domainError(result.error);
+  return c.json(result.value.run);
 });
 
 const RANGE_STATES = new Set<RangeState>(["pending", "running", "done", "failed", "split"]);

@@ -9,13 +9,13 @@
  * the same id sent to another job's URL is refused rather than starting it.
  */
 import { Hono } from "hono";
-import { derivedRunId } from "../coordinator/stub";
+import { webhookRunId } from "../runs/run-id";
 import { getJob } from "../jobs/registry";
 import { logError } from "../lib/log";
 import { limitBody, parseJson } from "./body";
-import { apiError } from "./errors";
+import { apiError, domainError } from "./errors";
 import { toRunSpec } from "./run-options";
-import { startRun } from "./start-run";
+import { startRun } from "../runs/start";
 import { verifyWebhook, type VerifyFailure } from "./webhook-signature";
 
 const MESSAGES: Record<VerifyFailure, string> = {
@@ -52,10 +52,12 @@ webhooksRoutes.post("/:job", async (c) => {
   }
   const job = getJob(c.req.param("job"));
   if (!job) throw apiError(404, "job_not_found", `no job named ${c.req.param("job")}`);
-  const runId = await derivedRunId("wh", id);
+  const runId = await webhookRunId(id);
   const { dryRun, ...spec } = toRunSpec(parseJson(raw), job, runId);
   if (dryRun) throw apiError(400, "invalid_body", "a webhook starts a run; use the API for a dry run");
-  const { created, run } = await startRun(c.env, spec);
+  const started = await startRun(c.env, spec);
+  if (!started.ok) throw domainError(started.error);
+  const { created, run } = started.value;
   if (run.job !== job.name) {
     throw apiError(409, "webhook_id_reused", `webhook-id ${id} already started a run of another job`);
   }

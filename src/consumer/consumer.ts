@@ -11,7 +11,9 @@
 import { logError } from "../lib/log";
 import { getJob } from "../jobs/registry";
 import type { RangeMessage, RangeReport } from "../coordinator/types";
-import { Lane, runRange } from "./run-range";
+import { Lane } from "./lane";
+import { runRange } from "./run-range";
+import { policyOf } from "../lib/error-policy";
 import { describeError } from "../lib/errors";
 import { coordinatorFor } from "../coordinator/stub";
 
@@ -50,7 +52,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: Env): Promi
         const report = await processOne(lane, item.body);
         if (!report.ok) {
           const { runId, rangeId, attempt } = item.body;
-          logError("range attempt failed", { runId, rangeId, attempt, code: report.error.code, retryable: report.error.retryable, error: report.error.message });
+          logError("range attempt failed", { runId, rangeId, attempt, code: report.error.code, retryable: policyOf(report.error.code).retryable, error: report.error.message });
         }
         const list = reports.get(item.body.runId) ?? [];
         list.push({ msg: item.msg, report });
@@ -83,7 +85,7 @@ async function processOne(lane: Lane, body: RangeMessage): Promise<RangeReport> 
       rangeId: body.rangeId,
       attempt: body.attempt,
       ok: false,
-      error: { code: "job_not_found", message: `no job named ${body.job} in this Worker`, retryable: false },
+      error: { code: "job_not_found", message: `no job named ${body.job} in this Worker` },
       durationMs: 0,
     };
   }

@@ -1,52 +1,13 @@
 /**
- * Runs one range of a job on a lane's connection and turns the outcome into
- * a report. A lane is one connection reused for the ranges it runs in turn;
- * after any failure it is dropped, so no transaction or session state of a
- * failed range reaches the next one.
+ * Runs one range of a job on a lane's connection and turns the outcome into a
+ * report: a result checked to fold, or a failure with its code. What the code
+ * means is the Coordinator's call (src/lib/error-policy.ts).
  */
-import type { Client } from "@neondatabase/serverless";
-import { openClient, type DbEnv } from "../db/connect";
 import { sqlOf, type Queryable } from "../db/sql";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
-import type { RangeMessage, RangeReport } from "../coordinator/types";
-
-const SQLSTATE = /^[0-9A-Z]{5}$/;
-
-/** Errors from the driver without a SQLSTATE are the connection failing, not the query. */
-function asConnectionError(err: unknown): unknown {
-  const code = typeof err === "object" && err !== null && "code" in err ? (err as { code: unknown }).code : undefined;
-  if (typeof code === "string" && SQLSTATE.test(code)) return err;
-  const message = err instanceof Error ? err.message : describeError(err).message;
-  return new CodedError("connection_failed", message, true);
-}
-
-/** One connection, opened on first query (a job may never need one). */
-export class Lane implements Queryable {
-  private client: Promise<Client> | null = null;
-  constructor(private readonly env: DbEnv) {}
-
-  async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
-    // One connect even if a job issues queries in parallel.
-    this.client ??= openClient(this.env).catch((err: unknown) => {
-      this.client = null;
-      throw asConnectionError(err);
-    });
-    const client = await this.client;
-    try {
-      return await client.query(text, values);
-    } catch (err) {
-      throw asConnectionError(err);
-    }
-  }
-
-  /** Drops the connection so the next range opens a fresh one. */
-  async reset(): Promise<void> {
-    const client = this.client;
-    this.client = null;
-    await client?.then((c) => c.end()).catch(() => {});
-  }
-}
+import type { RangeFailure, RangeMessage, RangeReport } from "../coordinator/types";
+import type { Lane } from "./lane";
 
 /** Runs `fn` with an abort signal, rejecting with a `range_timeout` after `ms`. */
 async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -54,7 +15,7 @@ async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new CodedError("range_timeout", `the range ran longer than ${ms} ms`, true);
+      const err = new CodedError("range_timeout", `the range ran longer than ${ms} ms`);
       controller.abort(err);
       reject(err);
     }, ms);
@@ -86,22 +47,22 @@ function checkResult(job: Job<Json, unknown>, result: Json): number {
   try {
     copy = JSON.parse(JSON.stringify(result)) as Json;
   } catch (err) {
-    throw new CodedError("job_error", `the result is not JSON: ${describeError(err).message}`, false);
+    throw new CodedError("job_error", `the result is not JSON: ${describeError(err).message}`);
   }
   try {
     job.combine.merge(job.combine.initial(), copy);
   } catch (err) {
-    throw new CodedError("job_error", `the result does not combine: ${describeError(err).message}`, false);
+    throw new CodedError("job_error", `the result does not combine: ${describeError(err).message}`);
   }
   const rows = job.rowsOf(result);
-  if (!Number.isFinite(rows) || rows < 0) throw new CodedError("job_error", `rowsOf gave ${rows}`, false);
+  if (!Number.isFinite(rows) || rows < 0) throw new CodedError("job_error", `rowsOf gave ${rows}`);
   return rows;
 }
 
 export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMessage): Promise<RangeReport> {
   const started = Date.now();
   const base = { rangeId: msg.rangeId, attempt: msg.attempt };
-  const fail = (error: { code: string | null; message: string; retryable: boolean }) => ({
+  const fail = (error: RangeFailure) => ({
     ...base,
     ok: false as const,
     error,
@@ -110,12 +71,12 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMe
   if (started + msg.timeoutMs > msg.leaseUntil) {
     // Queued behind other ranges of a big batch until it could no longer finish
     // within its lease: running it now could overlap the Coordinator's resend.
-    return fail({ code: "not_started", message: "the range waited past its lease and was not started", retryable: true });
+    return fail({ code: "not_started", message: "the range waited past its lease and was not started" });
   }
   let params: unknown = msg.params;
   if (job.params) {
     const parsed = job.params.safeParse(msg.params ?? undefined);
-    if (!parsed.success) return fail({ code: "invalid_params", message: parsed.error.message, retryable: false });
+    if (!parsed.success) return fail({ code: "invalid_params", message: parsed.error.message });
     params = parsed.data;
   }
   try {
@@ -127,6 +88,7 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMe
     return { ...base, ok: true, result, rows, durationMs: Date.now() - started };
   } catch (err) {
     await lane.reset();
-    return fail(describeError(err));
+    const { code, message } = describeError(err);
+    return fail({ code, message });
   }
 }

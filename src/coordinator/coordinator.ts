@@ -4,24 +4,30 @@
  * It plans the run, keeps the ledger, leases at most `concurrency` ranges at
  * a time through the queue, folds each reported result exactly once, and uses
  * its alarm to recover leases whose messages were lost. Its concerns live in
- * modules of their own: planning (plan.ts), the ledger (ledger.ts), dispatch
- * (dispatch.ts) and the status view (status.ts).
+ * modules of their own: the ledger (ledger.ts), the fold (fold.ts), failures
+ * and splits (failures.ts), the governor (governor.ts), dispatch
+ * (dispatch.ts), the status view (status.ts); planning is src/planning/.
  */
 import { DurableObject } from "cloudflare:workers";
 import { getJob } from "../jobs/registry";
 import { dispatch } from "./dispatch";
-import { applyReports, expireLeases, type ReportOutcome } from "./fold";
+import { expireLeases } from "./failures";
+import { applyReports, type ReportOutcome } from "./fold";
 import { Ledger } from "./ledger";
 import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
-import { canaryCount, resolveOptions } from "./options";
-import { planRun } from "./plan";
-import { hasSchema, migrate } from "./schema";
+import { failure } from "../lib/domain-error";
+import { keyTypeOf } from "../planning/keys";
+import { planRun } from "../planning/plan";
+import { canaryCount, resolveOptions } from "../runs/options";
+import type { RunSpec } from "../runs/spec";
+import { hasSchema } from "../lib/migrations";
+import { migrate } from "./schema";
 import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
 import { Watchers } from "./watch";
-import type { CreateResult, RangeMessage, RangeReport, RangeState, RunSpec, RunStatus } from "./types";
+import type { RangeMessage, RangeReport, RangeState, RunOutcome, RunStatus } from "./types";
 
 /** If the queue refused a send, look again this soon. */
 const RESEND_DELAY_MS = 1_000;
@@ -30,7 +36,7 @@ export class Coordinator extends DurableObject<Env> {
   private readonly ledger: Ledger;
   /** Whether this object has a ledger at all; looking up an unknown run id must not create one. */
   private ready = false;
-  private creating: Promise<CreateResult> | null = null;
+  private creating: Promise<RunOutcome> | null = null;
   private armedFor: number | null = null;
   private readonly watchers = new Watchers();
 
@@ -47,11 +53,11 @@ export class Coordinator extends DurableObject<Env> {
    * Creates the run, or returns it when it already exists (idempotent).
    * Nothing is stored until planning succeeds, so a failed plan leaves no run.
    */
-  async create(spec: RunSpec): Promise<CreateResult> {
-    if (this.runRow()) return { ok: true, created: false, run: this.snapshot() };
+  async create(spec: RunSpec): Promise<RunOutcome> {
+    if (this.runRow()) return this.existing();
     if (this.creating) {
       const result = await this.creating;
-      return result.ok ? { ...result, created: false } : result;
+      return result.ok ? this.existing() : result;
     }
     if (!this.ready) {
       migrate(this.ctx.storage.sql);
@@ -86,19 +92,17 @@ export class Coordinator extends DurableObject<Env> {
       return { folded: 0, retried: 0, failed: 0, split: 0, ignored: reports.length };
     }
     const outcome = this.ctx.storage.transactionSync(() =>
-      applyReports(this.ledger, run, reports, job.combine, Date.now()),
+      applyReports(keyTypeOf(job), this.ledger, run, reports, job.combine, Date.now()),
     );
     await this.advance();
     return outcome;
   }
 
   /** Stops dispatching; reports that arrive later change nothing. */
-  async cancel(): Promise<CreateResult> {
+  async cancel(): Promise<RunOutcome> {
     const run = this.runRow();
-    if (!run) return { ok: false, error: { status: 404, code: "run_not_found", message: "no such run" } };
-    if (run.status !== "running") {
-      return { ok: false, error: { status: 409, code: "run_not_running", message: `the run is ${run.status}` } };
-    }
+    if (!run) return failure("run_not_found", "no such run");
+    if (run.status !== "running") return failure("run_not_running", `the run is ${run.status}`);
     this.ctx.storage.transactionSync(() => {
       this.ledger.setState("cancelled", "done", Date.now());
       // In-flight ranges will not be folded any more: show them as not done.
@@ -108,23 +112,18 @@ export class Coordinator extends DurableObject<Env> {
     await this.disarm();
     log("run cancelled", { runId: run.run_id });
     await this.recordHistory();
-    return { ok: true, created: false, run: this.snapshot() };
+    return this.existing();
   }
 
   /** Re-runs the failed ranges of a finished run into the same accumulator. */
-  async retry(): Promise<CreateResult> {
+  async retry(): Promise<RunOutcome> {
     const run = this.runRow();
-    if (!run) return { ok: false, error: { status: 404, code: "run_not_found", message: "no such run" } };
+    if (!run) return failure("run_not_found", "no such run");
     if (run.status !== "failed" || !this.ledger.hasFailedRanges()) {
-      return {
-        ok: false,
-        error: { status: 409, code: "nothing_to_retry", message: `only a failed run with failed ranges can be retried; the run is ${run.status}` },
-      };
+      return failure("nothing_to_retry", `only a failed run with failed ranges can be retried; the run is ${run.status}`);
     }
     const now = Date.now();
-    if (!getJob(run.job)) {
-      return { ok: false, error: { status: 409, code: "job_not_found", message: `job ${run.job} is no longer in this Worker` } };
-    }
+    if (!getJob(run.job)) return failure("job_removed", `job ${run.job} is no longer in this Worker`);
     this.ctx.storage.transactionSync(() => {
       const reopened = this.ledger.reopenFailed(run.max_attempts, now);
       // A run that failed in its canary checks the canary again before the rest.
@@ -134,7 +133,7 @@ export class Coordinator extends DurableObject<Env> {
     });
     await this.advance();
     await this.recordHistory();
-    return { ok: true, created: false, run: this.snapshot() };
+    return this.existing();
   }
 
   /** A page of the ledger, in range order. */
@@ -156,19 +155,21 @@ export class Coordinator extends DurableObject<Env> {
     this.armedFor = null;
     const run = this.runRow();
     if (!run || run.status !== "running") return;
-    if (!getJob(run.job)) return this.failForMissingJob(run.job);
-    this.ctx.storage.transactionSync(() => expireLeases(this.ledger, run, Date.now()));
+    const job = getJob(run.job);
+    if (!job) return this.failForMissingJob(run.job);
+    this.ctx.storage.transactionSync(() => expireLeases(keyTypeOf(job), this.ledger, run, Date.now()));
     await this.advance();
   }
 
-  private async plan(spec: RunSpec): Promise<CreateResult> {
+  private async plan(spec: RunSpec): Promise<RunOutcome> {
     const job = getJob(spec.job);
-    if (!job) return { ok: false, error: { status: 404, code: "job_not_found", message: `no job named ${spec.job}` } };
+    if (!job) return failure("job_not_found", `no job named ${spec.job}`);
     const o = resolveOptions(spec, job);
     const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
     if (!planned.ok) return planned;
-    if (this.runRow()) return { ok: true, created: false, run: this.snapshot() };
-    const { bounds, ranges, snapshotEnd } = planned.plan;
+    if (this.runRow()) return this.existing();
+    const keys = keyTypeOf(job);
+    const { bounds, ranges, snapshotEnd } = planned.value;
     const canary = canaryCount(ranges.length, o.rowsPerRange, o.canary);
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
@@ -177,8 +178,8 @@ export class Coordinator extends DurableObject<Env> {
         job: job.name,
         status: "running",
         phase: canary > 0 ? "canary" : "main",
-        bounds_start: bounds?.start.toString() ?? null,
-        bounds_end: bounds?.end.toString() ?? null,
+        bounds_start: bounds ? keys.format(bounds.start) : null,
+        bounds_end: bounds ? keys.format(bounds.end) : null,
         snapshot_end: snapshotEnd ? 1 : 0,
         split: o.split,
         canary_ranges: canary,
@@ -191,13 +192,19 @@ export class Coordinator extends DurableObject<Env> {
         accumulator: JSON.stringify(job.combine.initial()),
         created_at: now,
       });
-      this.ledger.insertRanges(ranges.slice(0, canary), null, true);
-      this.ledger.insertRanges(ranges.slice(canary));
+      const text = ranges.map((r) => ({ start: keys.format(r.start), end: keys.format(r.end) }));
+      this.ledger.insertRanges(text.slice(0, canary), null, true);
+      this.ledger.insertRanges(text.slice(canary));
     });
     log("run planned", { runId: spec.runId, job: job.name, split: o.split, ranges: ranges.length, canary });
     await this.advance();
     await this.recordHistory();
-    return { ok: true, created: true, run: this.snapshot() };
+    return { ok: true, value: { created: true, run: this.snapshot() } };
+  }
+
+  /** The run as it is, to a caller that did not create it. */
+  private existing(): RunOutcome {
+    return { ok: true, value: { created: false, run: this.snapshot() } };
   }
 
   /**

@@ -30,10 +30,6 @@ export function toMessage(run: RunRow, range: LeasedRange, params: Json): RangeM
   };
 }
 
-/**
- * Leases as many pending ranges as there are free slots and sends them.
- * Returns how many were sent.
- */
 /** Splits messages into sendBatch calls within the queue's count and size limits. */
 export function chunks(messages: RangeMessage[]): RangeMessage[][] {
   const out: RangeMessage[][] = [];
@@ -53,6 +49,10 @@ export function chunks(messages: RangeMessage[]): RangeMessage[][] {
   return out;
 }
 
+/**
+ * Leases as many pending ranges as there are free slots and sends them.
+ * Returns how many were sent.
+ */
 export async function dispatch(
   ledger: Ledger,
   queue: Queue<RangeMessage>,

@@ -1,11 +1,12 @@
 /**
  * The ledger: the run row, one row per range, and the accumulator, in the
- * Coordinator's SQLite storage. This file holds the storage primitives; the
- * policy that decides between them (retry, fail, split, back off) lives in
- * fold.ts. Multi-step changes run inside the Coordinator's transactions.
+ * Coordinator's SQLite storage. This file holds the storage primitives; what
+ * decides between them lives in fold.ts (a report), failures.ts (retry, fail,
+ * split) and governor.ts (concurrency). Multi-step changes run inside the
+ * Coordinator's transactions.
  */
-import type { KeyRange } from "../planning/uniform";
-import { isFinished, type RangeState, type RunError, type RunPhase, type RunState, type Split } from "./types";
+import type { KeyRange, Split } from "../planning/keys/key-type";
+import { isFinished, type RangeState, type RunError, type RunPhase, type RunState } from "./types";
 
 export interface RunRow {
   run_id: string;
@@ -92,13 +93,13 @@ export class Ledger {
     );
   }
 
-  /** Appends ranges as pending, numbered on from the highest id so far. */
-  insertRanges(ranges: readonly KeyRange[], parent: number | null = null, canary = false): number[] {
+  /** Appends ranges (keys in their text form) as pending, numbered on from the highest id so far. */
+  insertRanges(ranges: ReadonlyArray<KeyRange<string>>, parent: number | null = null, canary = false): number[] {
     const first = this.sql.exec<{ next: number }>("SELECT coalesce(max(id) + 1, 0) AS next FROM ranges").one().next;
     for (let i = 0; i < ranges.length; i += INSERT_CHUNK) {
       const chunk = ranges.slice(i, i + INSERT_CHUNK);
       const values: SqlStorageValue[] = [];
-      chunk.forEach((r, j) => values.push(first + i + j, r.start.toString(), r.end.toString(), parent, canary ? 1 : 0));
+      chunk.forEach((r, j) => values.push(first + i + j, r.start, r.end, parent, canary ? 1 : 0));
       this.sql.exec(
         `INSERT INTO ranges (id, start, end, parent, canary, status) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, 'pending')").join(", ")}`,
         ...values,

@@ -1,10 +1,12 @@
 /**
- * The ledger's schema in the Coordinator's SQLite storage, with numbered
- * migrations run once per object inside `blockConcurrencyWhile`.
+ * The ledger's schema in the Coordinator's SQLite storage: numbered
+ * migrations, applied by the shared runner (src/lib/migrations.ts) inside
+ * `blockConcurrencyWhile`.
  *
  * Keys are TEXT: SQLite integers are 64-bit, but they come back to JS as
  * doubles, which would round ids above 2^53.
  */
+import { runMigrations } from "../lib/migrations";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE run (
@@ -71,21 +73,6 @@ const MIGRATIONS: string[] = [
   // The canary's figures are read on every status; keep that off a table scan.
   `CREATE INDEX ranges_canary ON ranges (canary, status);`,
 ];
-
-/** Whether this storage holds a ledger (an object only looked up holds none). */
-export function hasSchema(sql: SqlStorage): boolean {
-  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").one().n > 0;
-}
-
-/** Applies the numbered `migrations` this storage has not seen yet. Idempotent. */
-export function runMigrations(sql: SqlStorage, migrations: readonly string[]): void {
-  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  const current = sql.exec<{ version: number | null }>("SELECT max(version) AS version FROM schema_version").one().version ?? 0;
-  migrations.slice(current).forEach((statement, i) => {
-    sql.exec(statement);
-    sql.exec("INSERT INTO schema_version (version) VALUES (?)", current + i + 1);
-  });
-}
 
 /** Brings the ledger's schema up to date. */
 export function migrate(sql: SqlStorage): void {

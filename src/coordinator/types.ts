@@ -4,33 +4,18 @@
  * keeps them) and decimal strings in queue messages and JSON.
  */
 import type { Json } from "../jobs/define";
+import type { Split } from "../planning/keys/key-type";
+import type { Outcome } from "../lib/domain-error";
 
-export type RunState = "planning" | "running" | "succeeded" | "failed" | "cancelled";
+/** A run is planned inside the request that creates it, so it is `running` from the moment it exists. */
+export type RunState = "running" | "succeeded" | "failed" | "cancelled";
 
 /** A run in one of these states changes no more (until a retry). */
 export function isFinished(status: RunState): boolean {
   return status === "succeeded" || status === "failed" || status === "cancelled";
 }
-export type RunPhase = "planning" | "canary" | "main" | "done";
+export type RunPhase = "canary" | "main" | "done";
 export type RangeState = "pending" | "running" | "done" | "failed" | "split";
-export type Split = "uniform" | "balanced";
-
-/** A validated request to start a run; unset fields take the job's defaults. */
-export interface RunSpec {
-  runId: string;
-  job: string;
-  start?: bigint;
-  end?: bigint;
-  rowsPerRange?: number;
-  split?: Split;
-  /** true: a small first window (the default); a number: that many ranges; false: none. */
-  canary?: boolean | number;
-  concurrency?: number;
-  maxAttempts?: number;
-  leaseSeconds?: number;
-  timeoutSeconds?: number;
-  params?: Json;
-}
 
 /** The body of a queue message: "work on this range now". */
 export interface RangeMessage {
@@ -49,10 +34,9 @@ export interface RangeMessage {
 }
 
 export interface RangeFailure {
-  /** SQLSTATE or a rangemap code such as `job_error`. */
+  /** SQLSTATE or a rangemap code such as `job_error`; null for a job's own Error. Its meaning is in src/lib/error-policy.ts. */
   code: string | null;
   message: string;
-  retryable: boolean;
 }
 
 /** One range's outcome, as the consumer reports it. */
@@ -109,13 +93,5 @@ export interface CanaryStatus {
   projectedSeconds: number | null;
 }
 
-/** An error the API turns into its JSON envelope. */
-export interface ApiFailure {
-  status: 400 | 404 | 409 | 413 | 422 | 503;
-  code: string;
-  message: string;
-}
-
-export type CreateResult =
-  | { ok: true; created: boolean; run: RunStatus }
-  | { ok: false; error: ApiFailure };
+/** What `create`, `cancel` and `retry` answer: the run, or a domain failure. */
+export type RunOutcome = Outcome<{ created: boolean; run: RunStatus }>;

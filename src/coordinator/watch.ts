@@ -27,10 +27,6 @@ export class Watchers {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastPush = 0;
 
-  get size(): number {
-    return this.writers.size;
-  }
-
   /** A stream that starts with `current`; it ends at once when the run is already final. */
   open(current: RunStatus): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();

@@ -6,7 +6,7 @@
  * as decimal strings so no precision is lost on the way to `int8`.
  */
 
-export type SqlValue = string | number | bigint | boolean | null | Date | Identifier;
+export type SqlValue = string | number | bigint | boolean | null | Date | Identifier | Fragment;
 export type Row = Record<string, unknown>;
 
 /** A validated, quoted SQL identifier (optionally schema-qualified). */
@@ -21,6 +21,24 @@ export class Identifier {
   toString(): string {
     return this.quoted;
   }
+}
+
+/**
+ * A piece of SQL with its own values, to interpolate into a query: its text is
+ * spliced in and its values become parameters numbered in the outer query.
+ *
+ * @example sql`SELECT count(*) FROM t WHERE ${fragment(["id BETWEEN ", " AND ", ""], [1n, 9n])}`
+ */
+export class Fragment {
+  constructor(
+    readonly strings: readonly string[],
+    readonly values: readonly SqlValue[],
+  ) {}
+}
+
+/** A fragment from a template: fragment`${key} BETWEEN ${lo} AND ${hi}`. */
+export function fragment(strings: TemplateStringsArray | readonly string[], ...values: SqlValue[]): Fragment {
+  return new Fragment([...strings], values);
 }
 
 const PART = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -39,18 +57,23 @@ export interface Query {
 
 /** Builds `{ text, values }` from a template; exported for tests and dry runs. */
 export function buildQuery(strings: readonly string[], values: readonly SqlValue[]): Query {
-  let text = strings[0] ?? "";
   const params: Query["values"] = [];
-  values.forEach((value, i) => {
-    if (value instanceof Identifier) {
-      text += value.quoted;
-    } else {
-      params.push(typeof value === "bigint" ? value.toString() : value);
-      text += `$${params.length}`;
-    }
-    text += strings[i + 1] ?? "";
-  });
-  return { text, values: params };
+  const append = (parts: readonly string[], vals: readonly SqlValue[]): string => {
+    let text = parts[0] ?? "";
+    vals.forEach((value, i) => {
+      if (value instanceof Identifier) {
+        text += value.quoted;
+      } else if (value instanceof Fragment) {
+        text += append(value.strings, value.values);
+      } else {
+        params.push(typeof value === "bigint" ? value.toString() : value);
+        text += `$${params.length}`;
+      }
+      text += parts[i + 1] ?? "";
+    });
+    return text;
+  };
+  return { text: append(strings, values), values: params };
 }
 
 /** The subset of the Neon/pg client that rangemap needs. */
@@ -79,7 +102,7 @@ export function sqlOf(client: Queryable): Sql {
       run<T>({
         text,
         values: values.map((v) => {
-          if (v instanceof Identifier) throw new TypeError("identifiers cannot be parameters");
+          if (v instanceof Identifier || v instanceof Fragment) throw new TypeError("identifiers and fragments cannot be parameters");
           return typeof v === "bigint" ? v.toString() : v;
         }),
       }),

@@ -1,19 +1,15 @@
 /**
  * One line of the run history (`GET /api/runs`): what the run index stores
- * about a run, and how a run's trigger is read from its id.
- *
- * The trigger is not stored by the Coordinator; it is implied by how the run
- * id was made (see src/coordinator/stub.ts): `wh-…` from a webhook, `cron-…`
- * from a schedule, anything else from the API (`idem-…` with an
- * Idempotency-Key, a time-prefixed random id without).
+ * about a run, and how it is shown. The trigger is read from the run id
+ * (src/runs/run-id.ts).
  */
 import type { RunState } from "../coordinator/types";
+import { triggerOf, type Trigger } from "../runs/run-id";
 
 /** A run's status, or `skipped`: a scheduled run not started because the previous one was still going. */
 export type HistoryStatus = RunState | "skipped";
-export type Trigger = "api" | "webhook" | "cron";
 
-export const HISTORY_STATUSES: readonly HistoryStatus[] = ["planning", "running", "succeeded", "failed", "cancelled", "skipped"];
+export const HISTORY_STATUSES: readonly HistoryStatus[] = ["running", "succeeded", "failed", "cancelled", "skipped"];
 
 /** What the index stores; times are epoch milliseconds. */
 export interface HistoryEntry {
@@ -47,15 +43,9 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
-export function triggerOf(runId: string): Trigger {
-  if (runId.startsWith("wh-")) return "webhook";
-  if (runId.startsWith("cron-")) return "cron";
-  return "api";
-}
-
 /** Final statuses never change again, except a `failed` run that is retried. */
 export function isActive(status: HistoryStatus): boolean {
-  return status === "planning" || status === "running";
+  return status === "running";
 }
 
 export function toView(entry: HistoryEntry): HistoryView {

@@ -11,7 +11,7 @@
  * status over an active one.
  */
 import { DurableObject } from "cloudflare:workers";
-import { runMigrations } from "../coordinator/schema";
+import { runMigrations } from "../lib/migrations";
 import { encodeCursor, isActive, toView, type Cursor, type HistoryEntry, type HistoryPage, type HistoryStatus } from "./entry";
 
 const MIGRATIONS: string[] = [

@@ -12,7 +12,7 @@
  */
 import type { Identifier, Sql } from "../db/sql";
 import { cutsToRanges, groupBuckets, histogramBuckets, type Bucket } from "./buckets";
-import { MAX_RANGES, TooManyRanges, type KeyRange } from "./uniform";
+import { MAX_RANGES, TooManyRanges, type IntRange } from "./uniform";
 
 interface Stats {
   bounds: bigint[];
@@ -48,7 +48,7 @@ async function exactCuts(sql: Sql, table: Identifier, key: Identifier, g: { star
 }
 
 export interface BalancedPlan {
-  ranges: KeyRange[];
+  ranges: IntRange[];
   /** Estimated rows per range, aligned with `ranges`. */
   estimates: number[];
   /** Where the row estimates came from. */
@@ -78,7 +78,7 @@ export async function planBalanced(
   if (planned > MAX_RANGES) {
     throw new TooManyRanges(`a balanced split makes about ${planned} ranges, over the cap of ${MAX_RANGES}`);
   }
-  const ranges: KeyRange[] = [];
+  const ranges: IntRange[] = [];
   const estimates: number[] = [];
   for (const g of groups) {
     const pieces = g.pieces > 1 ? cutsToRanges(g.start, g.end, await exactCuts(sql, table, key, g)) : [g];

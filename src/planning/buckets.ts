@@ -4,7 +4,7 @@
  * ranges. Coverage is by construction: groups tile the window, and cuts only
  * subdivide a group.
  */
-import type { KeyRange } from "./uniform";
+import type { IntRange } from "./uniform";
 
 /** A slice of the key window with an estimated row count. */
 export interface Bucket {
@@ -72,9 +72,9 @@ export function groupBuckets(buckets: readonly Bucket[], rowsPerRange: number): 
  * Ranges of `[start, end]` ending at each cut (inclusive), then at `end`.
  * Cuts outside the window or repeated are ignored.
  */
-export function cutsToRanges(start: bigint, end: bigint, cuts: readonly bigint[]): KeyRange[] {
+export function cutsToRanges(start: bigint, end: bigint, cuts: readonly bigint[]): IntRange[] {
   const sorted = [...new Set(cuts)].filter((c) => c >= start && c < end).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const ranges: KeyRange[] = [];
+  const ranges: IntRange[] = [];
   let s = start;
   for (const c of sorted) {
     ranges.push({ start: s, end: c });

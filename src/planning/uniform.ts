@@ -6,10 +6,10 @@
  * fast with a clear message instead of allocating billions of ranges.
  */
 
-export interface KeyRange {
-  start: bigint;
-  end: bigint;
-}
+import type { KeyRange } from "./keys/key-type";
+
+/** An inclusive range of integer keys. */
+export type IntRange = KeyRange<bigint>;
 
 /** Most ranges one run may hold. */
 export const MAX_RANGES = 1_000_000;
@@ -30,13 +30,13 @@ export function uniformCount(start: bigint, end: bigint, width: bigint): bigint 
  *
  * @example planUniform(1n, 10n, 4n) // [1,4] [5,8] [9,10]
  */
-export function planUniform(start: bigint, end: bigint, width: bigint, cap = MAX_RANGES): KeyRange[] {
+export function planUniform(start: bigint, end: bigint, width: bigint, cap = MAX_RANGES): IntRange[] {
   if (width <= 0n) throw new TypeError("width must be positive");
   const n = uniformCount(start, end, width);
   if (n > BigInt(cap)) {
     throw new TooManyRanges(`a uniform split makes ${n} ranges, over the cap of ${cap}`);
   }
-  const ranges: KeyRange[] = [];
+  const ranges: IntRange[] = [];
   for (let s = start; s <= end; ) {
     const e = end - s < width ? end : s + width - 1n;
     ranges.push({ start: s, end: e });

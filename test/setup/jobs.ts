@@ -39,14 +39,24 @@ const flaky = defineJob<Totals>({
   combine,
 });
 
-/** Range 0 goes wrong as `params.mode` says: a plain `throw`, or a result that does not combine. */
-const broken = defineJob<Totals, { mode: "throw" | "bad-result" }>({
+/**
+ * Range 0 goes wrong as `params.mode` says: a plain `throw`; a result that
+ * does not combine; a parameter the driver cannot serialise (a circular
+ * object); or a query bound with too few parameters (Postgres answers 08P01).
+ */
+const broken = defineJob<Totals, { mode: "throw" | "bad-result" | "bad-param" | "bad-bind" }>({
   name: "test-broken",
   table: "orders",
   key: "id",
-  params: z.object({ mode: z.enum(["throw", "bad-result"]) }),
+  params: z.object({ mode: z.enum(["throw", "bad-result", "bad-param", "bad-bind"]) }),
   async process(range, { sql, target, params }) {
     if (range.id === 0 && params.mode === "throw") throw new Error("this range always fails");
+    if (range.id === 0 && params.mode === "bad-param") {
+      const circular: Record<string, unknown> = {};
+      circular["self"] = circular;
+      await sql.query("SELECT $1::text", [circular as unknown as string]);
+    }
+    if (range.id === 0 && params.mode === "bad-bind") await sql.query("SELECT $1::int + $2::int", [1]);
     const totalsOf = await totals(sql, target, range);
     if (range.id === 0 && params.mode === "bad-result") return { rows: totalsOf.rows, totalAmount: "NaN" };
     return totalsOf;

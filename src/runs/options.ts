@@ -4,7 +4,8 @@
  * values are stored with the run, so a run always shows what it used.
  */
 import type { Job, Json } from "../jobs/define";
-import type { RunSpec, Split } from "./types";
+import type { Split } from "../planning/keys/key-type";
+import type { RunSpec } from "./spec";
 
 /** The default split: even ranges whatever the key distribution. */
 export const DEFAULT_SPLIT: Split = "balanced";

@@ -4,13 +4,15 @@
  * a READ ONLY transaction that is rolled back, to show the SQL a range runs
  * and to project the full run's duration from its measured time.
  */
-import { withClient, type DbEnv } from "../db/connect";
+import { withConnection, type DbEnv } from "../db/connector";
 import { sqlOf, type Queryable } from "../db/sql";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
-import { canaryCount, resolveOptions } from "./options";
+import { canaryCount, resolveOptions } from "../runs/options";
+import type { RunSpec } from "../runs/spec";
+import { failure, type Outcome } from "../lib/domain-error";
+import type { Split } from "./keys/key-type";
 import { estimateSummary, planRun } from "./plan";
-import type { ApiFailure, RunSpec, Split } from "./types";
 
 export interface DryRun {
   dryRun: true;
@@ -33,11 +35,11 @@ export async function dryRun(
   env: DbEnv,
   job: Job<Json, unknown>,
   spec: RunSpec,
-): Promise<{ ok: true; plan: DryRun } | { ok: false; error: ApiFailure }> {
+): Promise<Outcome<DryRun>> {
   const o = resolveOptions(spec, job);
   const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
   if (!planned.ok) return planned;
-  const { bounds, ranges, estimates, snapshotEnd } = planned.plan;
+  const { bounds, ranges, estimates, snapshotEnd } = planned.value;
   const first = ranges[0] ?? null;
   const plan: DryRun = {
     dryRun: true,
@@ -54,11 +56,11 @@ export async function dryRun(
     sample: null,
     projectedSeconds: null,
   };
-  if (!first || o.canary === false) return { ok: true, plan };
+  if (!first || o.canary === false) return { ok: true, value: plan };
 
   const statements: string[] = [];
   try {
-    await withClient(env, async (client) => {
+    await withConnection(env, async (client) => {
       const recorder: Queryable = {
         query: (text, values) => {
           statements.push(text.replace(/\s+/g, " ").trim());
@@ -84,7 +86,7 @@ export async function dryRun(
             },
           ),
           new Promise<never>((_, reject) =>
-            setTimeout(() => reject(new CodedError("range_timeout", `the first range ran longer than ${o.timeoutMs} ms`, true)), o.timeoutMs),
+            setTimeout(() => reject(new CodedError("range_timeout", `the first range ran longer than ${o.timeoutMs} ms`)), o.timeoutMs),
           ),
         ]);
         const durationMs = Date.now() - started;
@@ -99,8 +101,8 @@ export async function dryRun(
     });
   } catch (err) {
     const e = describeError(err);
-    return { ok: false, error: { status: 503, code: "database_unavailable", message: `could not run the first range: ${e.code ?? "connection failed"}` } };
+    return failure("database_unavailable", `could not run the first range: ${e.code ?? "connection failed"}`);
   }
   plan.sql = statements;
-  return { ok: true, plan };
+  return { ok: true, value: plan };
 }

@@ -10,14 +10,15 @@
  *   previous run's Coordinator, not taken from the index alone, so a missed
  *   index update cannot block a job's schedule for good.
  */
-import { startRun } from "./api/start-run";
-import { coordinatorFor, derivedRunId } from "./coordinator/stub";
-import { isActive, type HistoryEntry } from "./history/entry";
-import { recordRun, runIndexFor } from "./history/record";
-import type { Job, Json } from "./jobs/define";
-import { listJobs } from "./jobs/registry";
-import { normalizeCron } from "./jobs/schedule";
-import { log, logError } from "./lib/log";
+import { coordinatorFor } from "../coordinator/stub";
+import { isActive, type HistoryEntry } from "../history/entry";
+import { recordRun, runIndexFor } from "../history/record";
+import type { Job, Json } from "../jobs/define";
+import { listJobs } from "../jobs/registry";
+import { normalizeCron } from "../jobs/schedule";
+import { log, logError } from "../lib/log";
+import { scheduledRunId } from "./run-id";
+import { startRun } from "./start";
 
 export type ScheduledOutcome = { job: string; runId: string; outcome: "started" | "skipped" | "duplicate" };
 
@@ -46,7 +47,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
 
 async function startScheduled(env: Env, job: Job<Json, unknown>, scheduledTime: number): Promise<ScheduledOutcome> {
   const slot = new Date(scheduledTime).toISOString();
-  const runId = await derivedRunId("cron", job.name, slot);
+  const runId = await scheduledRunId(job.name, slot);
   const index = runIndexFor(env);
   if (await index.get(runId)) {
     log("scheduled run already handled", { runId, job: job.name });
@@ -61,8 +62,9 @@ async function startScheduled(env: Env, job: Job<Json, unknown>, scheduledTime: 
       return { job: job.name, runId, outcome: recorded ? "skipped" : "duplicate" };
     }
   }
-  const { created } = await startRun(env, { runId, job: job.name });
-  return { job: job.name, runId, outcome: created ? "started" : "duplicate" };
+  const started = await startRun(env, { runId, job: job.name });
+  if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
+  return { job: job.name, runId, outcome: started.value.created ? "started" : "duplicate" };
 }
 
 /** The id of another run of `job` that its Coordinator says is still going, if any. */

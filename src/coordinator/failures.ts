@@ -1,0 +1,85 @@
+/**
+ * What a failed attempt does to its range: retried with backoff, given back
+ * (the database, not the range, failed), split in two (it took too long), or
+ * failed for good. What each error code means comes from the one policy
+ * table (src/lib/error-policy.ts); this file applies it to the ledger.
+ */
+import { policyOf } from "../lib/error-policy";
+import { log, logError } from "../lib/log";
+import type { KeyType } from "../planning/keys/key-type";
+import type { Ledger, RangeRow, RunRow } from "./ledger";
+
+/**
+ * Extra tries a range gets while the database is unavailable. Such failures
+ * say nothing about the range, so they do not use up its `maxAttempts`; with
+ * backoff capped at 30 s this rides out minutes of outage.
+ */
+export const MAX_UNAVAILABLE_RETRIES = 20;
+
+/**
+ * Delay before the next attempt after `attempt` failed: exponential, capped, jittered.
+ *
+ * @example backoffMs(3, () => 1) // 2000
+ */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(30_000, 500 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export type FailureOutcome = "retried" | "failed" | "split";
+
+export interface Failure {
+  code: string | null;
+  message: string;
+  durationMs: number | null;
+}
+
+/** Retires a range in favour of two halves that cover it exactly, when it is wide enough. */
+export function trySplit<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, range: RangeRow, code: string, message: string, now: number): boolean {
+  const halves = keys.halve({ start: keys.decode(range.start), end: keys.decode(range.end) }, run.rows_per_range);
+  if (!halves) return false;
+  ledger.markSplit(range.id, code, message, now);
+  log("range split", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code });
+  ledger.insertRanges(
+    halves.map((h) => ({ start: keys.format(h.start), end: keys.format(h.end) })),
+    range.id,
+    range.canary === 1,
+  );
+  return true;
+}
+
+/** Applies a failed attempt of `range` to the ledger. Call inside a transaction. */
+export function failAttempt<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, range: RangeRow, f: Failure, now: number): FailureOutcome {
+  const policy = policyOf(f.code);
+  if (f.code !== null && policy.splits && trySplit(keys, ledger, run, range, f.code, f.message, now)) return "split";
+  let limit = range.attempt_limit ?? run.max_attempts;
+  if (policy.retryable && policy.sparesAttempt && limit < run.max_attempts + MAX_UNAVAILABLE_RETRIES) {
+    limit += 1;
+    ledger.setAttemptLimit(range.id, limit);
+  }
+  if (!policy.retryable || range.attempt >= limit) {
+    ledger.markAttemptFailed(range.id, f.code, f.message, f.durationMs, null, now);
+    logError("range failed", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code: f.code, retryable: policy.retryable, error: f.message });
+    return "failed";
+  }
+  const retryAt = now + backoffMs(range.attempt);
+  ledger.markAttemptFailed(range.id, f.code, f.message, f.durationMs, retryAt, now);
+  log("range retry scheduled", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code: f.code, retryInMs: retryAt - now });
+  return "retried";
+}
+
+/**
+ * Expired leases: the message was lost, or the consumer died (e.g. a worker
+ * limit). The first expiry retries the range as it is; a range whose lease
+ * expires again is split, as it is probably too big. Call inside a transaction.
+ */
+export function expireLeases<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, now: number): number {
+  const expired = ledger.expiredLeases(now);
+  for (const range of expired) {
+    const again = range.error_code === "lease_expired";
+    const message = "no report before the lease deadline (message lost, or the consumer died)";
+    if (again && trySplit(keys, ledger, run, range, "lease_expired", message, now)) continue;
+    failAttempt(keys, ledger, run, range, { code: "lease_expired", message, durationMs: null }, now);
+  }
+  return expired.length;
+}

@@ -1,0 +1,43 @@
+/**
+ * Errors of the domain, below HTTP: a code and a message. The Coordinator,
+ * the planner and the run starter return or throw these and know no status
+ * codes; src/api/errors.ts maps each code to its HTTP status, once.
+ */
+
+/** Every code the domain can answer with. Adding one here forces its HTTP status to be chosen in api/errors.ts. */
+export type DomainCode =
+  | "run_not_found"
+  | "run_not_running"
+  | "nothing_to_retry"
+  | "job_not_found"
+  | "job_removed"
+  | "invalid_bounds"
+  | "too_many_ranges"
+  | "table_not_found"
+  | "key_not_found"
+  | "key_not_integer"
+  | "key_not_indexed"
+  | "database_unavailable"
+  /** The database refused a planning query with this SQLSTATE (e.g. a missing privilege). */
+  | `sqlstate_${string}`;
+
+export interface DomainFailure {
+  code: DomainCode;
+  message: string;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainFailure };
+
+/** A domain failure as an exception, for code that unwinds through several calls (planning). */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function failure(code: DomainCode, message: string): { ok: false; error: DomainFailure } {
+  return { ok: false, error: { code, message } };
+}

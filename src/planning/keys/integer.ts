@@ -1,0 +1,88 @@
+/**
+ * Integer keys (`smallint`, `integer`, `bigint`): `bigint` in code, decimal
+ * strings in JSON, never a JS `number`, because ids above 2^53 exist.
+ * Ranges are inclusive, split at a midpoint, and cut uniformly by key width
+ * or balanced by rows (uniform.ts, balanced.ts).
+ */
+import { fragment, type Identifier, type Sql } from "../../db/sql";
+import { planBalanced } from "../balanced";
+import { MAX_RANGES, planUniform, TooManyRanges, uniformCount } from "../uniform";
+import type { KeyRange, KeyType } from "./key-type";
+
+export const INT8_MIN = -(2n ** 63n);
+export const INT8_MAX = 2n ** 63n - 1n;
+
+/** The integer column types, and the keys each can hold. */
+const DOMAINS: Record<string, KeyRange<bigint>> = {
+  smallint: { start: -(2n ** 15n), end: 2n ** 15n - 1n },
+  integer: { start: -(2n ** 31n), end: 2n ** 31n - 1n },
+  bigint: { start: INT8_MIN, end: INT8_MAX },
+};
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** Smallest width a range is split down to: a sixteenth of a range, at least one key. */
+export function minSplitWidth(rowsPerRange: number): bigint {
+  return BigInt(Math.max(1, Math.ceil(rowsPerRange / 16)));
+}
+
+/**
+ * Parses a key given as a decimal string or a safe JSON integer; a message instead of a throw, for clear 400s.
+ *
+ * @example parseInteger("9223372036854775807") // { ok: true, key: 9223372036854775807n }
+ */
+export function parseInteger(value: unknown): { ok: true; key: bigint } | { ok: false; message: string } {
+  let key: bigint;
+  if (typeof value === "string" && INTEGER.test(value.trim())) {
+    key = BigInt(value.trim());
+  } else if (typeof value === "number" && Number.isInteger(value)) {
+    if (!Number.isSafeInteger(value)) {
+      return { ok: false, message: "is beyond 2^53 as a JSON number and may have lost precision; pass it as a decimal string" };
+    }
+    key = BigInt(value);
+  } else {
+    return { ok: false, message: "must be an integer, as a decimal string or a JSON integer" };
+  }
+  if (key < INT8_MIN || key > INT8_MAX) return { ok: false, message: "is out of the bigint range" };
+  return { ok: true, key };
+}
+
+export const integerKey: KeyType<bigint> = {
+  name: "integer",
+  parse: parseInteger,
+  format: (key) => key.toString(),
+  decode: (text) => BigInt(text),
+  compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+  domain: (pgType) => DOMAINS[pgType] ?? null,
+
+  async bounds(sql: Sql, table: Identifier, key: Identifier) {
+    const [row] = await sql<{ lo: string | null; hi: string | null }>`
+      SELECT min(${key})::text AS lo, max(${key})::text AS hi FROM ${table}`;
+    if (!row?.lo || !row.hi) return null;
+    return { start: BigInt(row.lo), end: BigInt(row.hi) };
+  },
+
+  async split(sql, table, key, window, rowsPerRange, how) {
+    if (how === "balanced") return planBalanced(sql, table, key, window.start, window.end, rowsPerRange);
+    const width = BigInt(rowsPerRange);
+    const n = uniformCount(window.start, window.end, width);
+    if (n > BigInt(MAX_RANGES)) {
+      throw new TooManyRanges(
+        `a uniform split of [${window.start}, ${window.end}] by ${rowsPerRange} keys makes ${n} ranges, over the cap of ${MAX_RANGES}`,
+      );
+    }
+    const ranges = planUniform(window.start, window.end, width);
+    return { ranges, estimates: ranges.map((r) => Number(r.end - r.start + 1n)) };
+  },
+
+  halve({ start, end }, rowsPerRange) {
+    if (end - start + 1n < 2n * minSplitWidth(rowsPerRange)) return null;
+    const mid = start + (end - start) / 2n;
+    return [
+      { start, end: mid },
+      { start: mid + 1n, end },
+    ];
+  },
+
+  inRange: (key, { start, end }) => fragment`${key} BETWEEN ${start} AND ${end}`,
+};
