@@ -138,7 +138,9 @@ describe("duplicate delivery through the real consumer", () => {
     const late = createMessageBatch<unknown>("rangemap-ranges", messages.slice(0, 5));
     const lateCtx = createExecutionContext();
     await worker.queue(late, env, lateCtx);
-    await getQueueResult(late, lateCtx);
+    const lateResult = await getQueueResult(late, lateCtx);
+    expect(lateResult.explicitAcks.length).toBe(5); // acked, not redelivered forever
+    expect(lateResult.retryMessages).toEqual([]);
     expect((await getRun(started.runId)).result).toEqual(run.result);
   });
 });
