@@ -1,13 +1,11 @@
 /**
  * What the dashboard and the CLI read, in the Workers runtime against the real
  * database: the page itself (no token, a strict CSP, nothing from elsewhere),
- * the binned range strip, the Coordinator's Server-Sent Events, and the
- * structured log lines of a failing range.
+ * the binned range strip, and the Coordinator's Server-Sent Events.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunStatus } from "../src/coordinator/types";
 import type { Strip } from "../src/coordinator/strip";
-import { logLine, MAX_FIELD_CHARS } from "../src/lib/log";
 import { api, ordersTruth, query, startRun, waitForRun } from "./helpers";
 
 type StripJson = Strip & { runId: string };
@@ -147,47 +145,5 @@ describe("GET /api/runs/:runId/events", () => {
     const missing = await api("/api/runs/no-such-run/events");
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: { code: "run_not_found", message: expect.any(String) } });
-  });
-});
-
-describe("structured logs", () => {
-  afterEach(() => vi.restoreAllMocks());
-
-  it("logLine puts level and msg first, keeps fields, and cuts long strings", () => {
-    const line = logLine("error", "range failed", { runId: "r1", rangeId: 3, attempt: 2, error: "x".repeat(2_000), msg: "ignored" });
-    const parsed = JSON.parse(line) as Record<string, unknown>;
-    expect(Object.keys(parsed)).toEqual(["level", "msg", "runId", "rangeId", "attempt", "error"]);
-    expect(parsed).toMatchObject({ level: "error", msg: "range failed", runId: "r1", rangeId: 3, attempt: 2 });
-    expect((parsed["error"] as string).length).toBe(MAX_FIELD_CHARS + 1);
-  });
-
-  it("a failing range logs one JSON line per event with runId, rangeId and attempt", async () => {
-    const lines: string[] = [];
-    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
-    vi.spyOn(console, "log").mockImplementation(capture);
-    vi.spyOn(console, "error").mockImplementation(capture);
-    const poisonKey = 7_777n;
-    await query("INSERT INTO poison_keys (key) VALUES ($1) ON CONFLICT DO NOTHING", [poisonKey.toString()]);
-    let run: RunStatus;
-    try {
-      run = await waitForRun((await startRun("test-poison", { rowsPerRange: 5_000, split: "uniform", canary: false })).runId);
-    } finally {
-      await query("DELETE FROM poison_keys WHERE key = $1", [poisonKey.toString()]);
-    }
-    expect(run.status).toBe("failed");
-    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    const mine = records.filter((r) => r["runId"] === run.runId);
-    expect(mine.every((r) => typeof r["level"] === "string" && typeof r["msg"] === "string")).toBe(true);
-    const rangeId = run.errors[0]?.rangeId;
-    expect(mine).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ msg: "run planned", level: "info" }),
-        // the consumer, where the range ran
-        expect.objectContaining({ msg: "range attempt failed", level: "error", rangeId, attempt: 1, code: "22012", retryable: false }),
-        // the Coordinator, which decided the range has failed for good
-        expect.objectContaining({ msg: "range failed", level: "error", rangeId, attempt: 1, code: "22012" }),
-        expect.objectContaining({ msg: "run finished", status: "failed" }),
-      ]),
-    );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Shared test helpers: calling the Worker's HTTP API the way a client does,
- * waiting for a run to finish, and SQL ground truth through the same Neon
- * driver and proxy the Worker uses.
+ * waiting for a run to finish, SQL ground truth through the same Neon driver
+ * and proxy the Worker uses, and the database's own count of busy backends.
  */
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
@@ -30,7 +30,6 @@ export async function getRun(runId: string): Promise<RunStatus> {
   if (res.status !== 200) throw new Error(`get run: ${res.status} ${await res.text()}`);
   return (await res.json()) as RunStatus;
 }
-
 
 /** Polls the run until it is final, or fails the test after `timeoutMs`. */
 export async function waitForRun(runId: string, timeoutMs = 90_000): Promise<RunStatus> {
@@ -84,4 +83,45 @@ export function expectTiles(ranges: RangeView[], start: bigint, end: bigint): vo
   for (let i = 1; i < leaves.length; i++) {
     expect(BigInt(leaves[i]?.start ?? "0"), `gap or overlap before range ${leaves[i]?.id}`).toBe(BigInt(leaves[i - 1]?.end ?? "0") + 1n);
   }
+}
+
+/** Client backends busy with a query right now, the asking connection's own excluded. */
+const BUSY_BACKENDS = `
+  SELECT count(*)::int AS n FROM pg_stat_activity
+  WHERE backend_type = 'client backend' AND state = 'active'
+    AND datname = current_database() AND pid <> pg_backend_pid()`;
+
+/**
+ * Bounded load as Postgres sees it (DESIGN invariant 4): waits until no other
+ * client is busy in the database, starts a run with `start`, and samples
+ * `pg_stat_activity` on a connection of its own until the run is final. Any
+ * busy backend it counts is then the run's: the ledger's own counters are not
+ * consulted, so a run that leases more than it should cannot hide it.
+ */
+export async function peakDatabaseLoad(start: () => Promise<RunStatus>): Promise<{ run: RunStatus; peak: number; samples: number }> {
+  return withConnection(env, async (client) => {
+    const busy = async () => ((await client.query(BUSY_BACKENDS)).rows[0] as { n: number }).n;
+    const idleBy = Date.now() + 30_000;
+    while ((await busy()) > 0) {
+      if (Date.now() > idleBy) throw new Error("the database never went idle before the run");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    let peak = 0;
+    let samples = 0;
+    let finished = false;
+    const sampling = (async () => {
+      while (!finished) {
+        peak = Math.max(peak, await busy());
+        samples++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    try {
+      const run = await waitForRun((await start()).runId);
+      return { run, peak, samples };
+    } finally {
+      finished = true;
+      await sampling;
+    }
+  });
 }

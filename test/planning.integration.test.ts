@@ -192,9 +192,11 @@ describe("dryRun", () => {
 
   it("with canary: false, plans without touching a range", async () => {
     const res = await api("/api/jobs/orders-total/runs", { method: "POST", body: JSON.stringify({ dryRun: true, canary: false }) });
-    const plan = (await res.json()) as { sql: unknown; projectedSeconds: unknown; ranges: number };
-    expect(plan).toMatchObject({ sql: null, projectedSeconds: null });
+    expect(res.status).toBe(200);
+    const plan = (await res.json()) as { dryRun: boolean; sql: unknown; projectedSeconds: unknown; ranges: number; runId?: string };
+    expect(plan).toMatchObject({ dryRun: true, sql: null, projectedSeconds: null });
     expect(plan.ranges).toBeGreaterThan(0);
+    expect(plan.runId).toBeUndefined();
   });
 });
 
