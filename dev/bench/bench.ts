@@ -90,14 +90,14 @@ try {
       if (!big) {
         for (const ranges of [10_000, 100_000]) {
           const noop = { ranges, keys: ranges };
-          const answerOf = async () => {
+          const noopAnswer = async () => {
             const run = await rangemapRun(api, "noop", { split: "uniform", start: "1", end: String(ranges), rowsPerRange: 1, concurrency: 100, canary: false });
             return run.result as { ranges: number; keys: number };
           };
           const times: number[] = [];
           for (let i = 0; i < (ranges > 10_000 ? 1 : RUNS); i++) {
             const t = performance.now();
-            const got = await answerOf();
+            const got = await noopAnswer();
             times.push((performance.now() - t) / 1000);
             if (got.ranges !== noop.ranges || got.keys !== noop.keys) throw new Error(`noop answered ${JSON.stringify(got)}`);
           }
