@@ -50,7 +50,7 @@ exit codes: 0 succeeded/done, 1 run failed or cancelled, 2 usage, 3 API error, 4
 
 const fmt = new Intl.NumberFormat("en-US");
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   let json = false;
   try {
     const { values, positionals } = parse(argv);
