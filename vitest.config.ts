@@ -17,7 +17,7 @@ export default defineConfig({
         bindings: {
           DATABASE_URL: inject("databaseUrl"),
           NEON_WS_PROXY: inject("wsProxy"),
-          // The test Postgres (dev/lib/postgres.ts) asks for a cleartext password.
+          // The test Postgres (dev/stack/postgres.ts) asks for a cleartext password.
           NEON_PIPELINE_CONNECT: "password",
           API_TOKEN: TEST_API_TOKEN,
           WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldA==",

@@ -8,10 +8,9 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import type { RunStatusJson } from "../dev/lib/client.js";
-import { findFreePort } from "../dev/lib/ports.js";
-import { ordersTruth } from "../dev/lib/seed.js";
-import { fixStagedPayment, seedStagedPayments, stagedPaymentsTruth } from "../dev/lib/seed-payments.js";
+import type { RunStatus } from "../src/coordinator/types.js";
+import { findFreePort } from "../dev/stack/net.js";
+import { fixStagedPayment, ordersTruth, seedStagedPayments, stagedPaymentsTruth } from "../dev/stack/seed.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(REPO, "bin", "rangemap.mjs");
@@ -73,7 +72,7 @@ describe("a run that succeeds", () => {
   it("run --watch --json prints only the final status as one JSON document", async () => {
     const r = await cli(["run", "orders-total", "--start", "1001", "--end", "50000", "--watch", "--json"]);
     expect(r.code).toBe(0);
-    const run = json<RunStatusJson>(r);
+    const run = json<RunStatus>(r);
     expect(run.status).toBe("succeeded");
     expect(run.bounds).toMatchObject({ start: "1001", end: "50000" });
     const all = await ordersTruth(inject("databaseUrl"));
@@ -82,7 +81,7 @@ describe("a run that succeeds", () => {
     expect(all.rows).toBe(100_000);
     const status = await cli(["status", run.runId, "--json"]);
     expect(status.code).toBe(0);
-    expect(json<RunStatusJson>(status)).toEqual(run);
+    expect(json<RunStatus>(status)).toEqual(run);
   });
 
   it("--dry-run prints the plan and starts nothing", async () => {
@@ -104,7 +103,7 @@ describe("a run that fails", () => {
     const url = inject("databaseUrl");
     const r = await cli(["run", "staged-payments-total", "--no-canary", "--watch", "--json"]);
     expect(r.code).toBe(1);
-    const run = json<RunStatusJson>(r);
+    const run = json<RunStatus>(r);
     expect(run.status).toBe("failed");
     expect(run.errors).toHaveLength(1);
     const bad = run.errors[0];
@@ -122,7 +121,7 @@ describe("a run that fails", () => {
     const retried = await cli(["retry", run.runId, "--watch"]);
     expect(retried.code).toBe(0);
     expect(retried.stdout).toMatch(/^succeeded \[#{20}\] 100% · ranges 20\/20/m);
-    const final = json<RunStatusJson>(await cli(["status", run.runId, "--json"]));
+    const final = json<RunStatus>(await cli(["status", run.runId, "--json"]));
     expect(final.result).toEqual(await stagedPaymentsTruth(url));
 
     const again = await cli(["retry", run.runId, "--json"]);
@@ -135,7 +134,7 @@ describe("cancel, status of a live run, list", () => {
   it("status of a running run exits 4; cancel exits 0; watch of the cancelled run exits 1", async () => {
     const started = await cli(["run", "orders-total", "--rows-per-range", "100", "--concurrency", "1", "--no-canary", "--json"]);
     expect(started.code).toBe(0);
-    const run = json<RunStatusJson>(started);
+    const run = json<RunStatus>(started);
     expect(run.status).toBe("running");
     expect(run.ranges.total).toBe(1_000);
 
@@ -149,7 +148,7 @@ describe("cancel, status of a live run, list", () => {
 
     const watched = await cli(["watch", run.runId, "--json"]);
     expect(watched.code).toBe(1);
-    expect(json<RunStatusJson>(watched).status).toBe("cancelled");
+    expect(json<RunStatus>(watched).status).toBe("cancelled");
 
     const twice = await cli(["cancel", run.runId, "--json"]);
     expect(twice.code).toBe(3);
@@ -157,7 +156,7 @@ describe("cancel, status of a live run, list", () => {
   });
 
   it("list shows recent runs, as JSON and as plain lines", async () => {
-    const started = json<RunStatusJson>(await cli(["run", "orders-total", "--start", "1", "--end", "999", "--watch", "--json"]));
+    const started = json<RunStatus>(await cli(["run", "orders-total", "--start", "1", "--end", "999", "--watch", "--json"]));
     const listed = await cli(["list", "--job", "orders-total", "--json"]);
     expect(listed.code).toBe(0);
     const page = json<{ runs: Array<{ runId: string; status: string }>; nextCursor: string | null }>(listed);

@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { RangemapClient } from "../dev/lib/client.js";
-import { ordersTruth } from "../dev/lib/seed.js";
-import { fixStagedPayment, seedStagedPayments, stagedPaymentsTruth } from "../dev/lib/seed-payments.js";
+import { RangemapClient } from "../cli/client.js";
+import { fixStagedPayment, ordersTruth, seedStagedPayments, stagedPaymentsTruth } from "../dev/stack/seed.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARGS = [

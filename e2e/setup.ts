@@ -5,14 +5,14 @@
  * the secrets file) never touches a developer's `npm run dev`, and on free
  * ports, so it can run beside one. Everything is stopped and removed after.
  */
-import { chmod, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { findFreePort } from "../dev/lib/ports.js";
-import { seedOrders } from "../dev/lib/seed.js";
-import { startStack } from "../dev/lib/stack.js";
+import { findFreePort } from "../dev/stack/net.js";
+import { reachableTempDir } from "../dev/stack/postgres-os.js";
+import { seedOrders } from "../dev/stack/seed.js";
+import { startStack } from "../dev/stack/stack.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Rows in `orders` for the end-to-end runs. */
@@ -20,9 +20,7 @@ export const E2E_ORDERS_ROWS = 100_000;
 export const E2E_TOKEN = "e2e-token";
 
 export default async function setup(project: TestProject) {
-  const root = await mkdtemp(path.join(tmpdir(), "rangemap-e2e-"));
-  // Postgres runs as its own OS user when we are root; it must reach its data dir.
-  await chmod(root, 0o755);
+  const root = await reachableTempDir("rangemap-e2e-");
   for (const name of ["wrangler.toml", "src", "node_modules", "package.json", "tsconfig.json"]) {
     await symlink(path.join(REPO, name), path.join(root, name));
   }

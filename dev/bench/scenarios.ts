@@ -5,7 +5,8 @@
  */
 import pg from "pg";
 import { DecimalSum } from "../../src/lib/decimal.js";
-import { isFinal, type RangemapClient, type RunStatusJson } from "../lib/client.js";
+import type { RangemapClient } from "../../cli/client.js";
+import { isFinished, type RunStatus } from "../../src/coordinator/types.js";
 
 export interface Answer {
   rows: number;
@@ -95,11 +96,20 @@ export async function sqlAggregate(w: Work): Promise<Answer> {
   }
 }
 
+/** A run's result as an Answer (`orders-total`, `orders-pull`); throws on any other shape. */
+export function answerOf(run: RunStatus): Answer {
+  const r = run.result;
+  if (r !== null && typeof r === "object" && !Array.isArray(r) && typeof r.rows === "number" && typeof r.totalAmount === "string") {
+    return { rows: r.rows, totalAmount: r.totalAmount };
+  }
+  throw new Error(`run ${run.runId} answered ${JSON.stringify(r)}`);
+}
+
 /** A rangemap run end to end through the HTTP API; resolves when it is final. */
-export async function rangemapRun(api: RangemapClient, job: string, body: Record<string, unknown>): Promise<RunStatusJson> {
+export async function rangemapRun(api: RangemapClient, job: string, body: Record<string, unknown>): Promise<RunStatus> {
   const started = await api.startRun(job, body);
   let run = started;
-  while (!isFinal(run)) {
+  while (!isFinished(run.status)) {
     await new Promise((r) => setTimeout(r, 10));
     run = await api.getRun(started.runId);
   }

@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { findFreePort, startPostgres, type LocalPostgres } from "../../dev/lib/postgres.js";
-import { startProxy } from "../../dev/lib/proxy.js";
-import { seedOrders } from "../../dev/lib/seed.js";
+import { findFreePort, startPostgres, type LocalPostgres } from "../../dev/stack/postgres.js";
+import { startProxy } from "../../dev/stack/proxy.js";
+import { seedOrders } from "../../dev/stack/seed.js";
 import { createFixtures } from "./fixtures.js";
 
 /** Rows in the shared `orders` table the integration tests run over. */

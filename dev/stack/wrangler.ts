@@ -1,7 +1,8 @@
-// Helpers for running `wrangler dev` as a child of the local stack: handing it
-// secrets in an env file it parses with dotenv + dotenv-expand, waiting until the
-// Worker answers, and ending wrangler together with the workerd it spawned.
-
+/**
+ * Helpers for running `wrangler dev` as a child of the local stack: handing it
+ * secrets in an env file it parses with dotenv + dotenv-expand, waiting until the
+ * Worker answers, and ending wrangler together with the workerd it spawned.
+ */
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
 import type { Writable } from "node:stream";

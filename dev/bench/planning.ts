@@ -13,11 +13,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { Identifier, sqlOf } from "../src/db/sql.js";
-import { planBalanced } from "../src/planning/balanced.js";
-import { findFreePort, startPostgres } from "./lib/postgres.js";
+import { Identifier, sqlOf } from "../../src/db/sql.js";
+import { planBalanced } from "../../src/planning/balanced.js";
+import { findFreePort, startPostgres } from "../stack/postgres.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const { values } = parseArgs({ options: { rows: { type: "string", default: "10000000" }, "rows-per-range": { type: "string", default: "10000" } } });
 const ROWS = Number(values.rows);
 const RPR = Number(values["rows-per-range"]);

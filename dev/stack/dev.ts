@@ -1,9 +1,10 @@
-// `npm run dev`: the local stack in the foreground until Ctrl+C. All the work lives in
-// lib/stack.ts (shared with the demo); this file prints what a developer needs and
-// turns signals and a dying wrangler into an orderly shutdown and an exit code.
-
-import { maskUrl } from "./lib/pgurl.js";
-import { DEFAULT_API_TOKEN, DEFAULT_WEBHOOK_SECRET, type Stack, startStack } from "./lib/stack.js";
+/**
+ * `npm run dev`: the local stack in the foreground until Ctrl+C. All the work lives in
+ * stack.ts (shared with the demo); this file prints what a developer needs and
+ * turns signals and a dying wrangler into an orderly shutdown and an exit code.
+ */
+import { maskUrl } from "./net.js";
+import { DEFAULT_API_TOKEN, DEFAULT_WEBHOOK_SECRET, type Stack, startStack } from "./stack.js";
 
 let stack: Stack | undefined;
 let shuttingDown = false;

@@ -10,17 +10,16 @@ import { mkdir, rm, chmod } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
-import { RangemapClient } from "./lib/client.js";
-import { findFreePort, startPostgres } from "./lib/postgres.js";
-import { seedOrders } from "./lib/seed.js";
-import { startStack } from "./lib/stack.js";
-import { markdownTable, ratios, summarize, updateReadme, writeResults, type ScenarioResult } from "./bench/report.js";
+import { RangemapClient } from "../../cli/client.js";
+import { ensureDatabase, findFreePort, startPostgres } from "../stack/postgres.js";
+import { seedOrders } from "../stack/seed.js";
+import { startStack } from "../stack/stack.js";
+import { markdownTable, ratios, summarize, updateReadme, writeResults, type ScenarioResult } from "./report.js";
 import {
-  handRolledParallel, rangemapRun, sequentialLoop, sqlAggregate, uniformRanges, type Answer, type Work,
-} from "./bench/scenarios.js";
+  answerOf, handRolledParallel, rangemapRun, sequentialLoop, sqlAggregate, uniformRanges, type Answer, type Work,
+} from "./scenarios.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const { values } = parseArgs({
   options: { quick: { type: "boolean", default: false }, runs: { type: "string", default: "3" } },
 });
@@ -54,16 +53,9 @@ async function measure(name: string, rows: number, ranges: number, concurrency: 
   say(`${name.padEnd(20)} rows=${rows} ranges=${ranges} C=${concurrency}: ${r.seconds}s [${r.spread.min}–${r.spread.max}]`);
 }
 
-async function databaseFor(rows: number): Promise<string> {
-  const name = `bench_${rows / 1_000_000}m`;
-  const admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(db.url);
-  url.pathname = `/${name}`;
-  return url.toString();
+/** The dataset of each size lives in a database of its own on the benchmark server. */
+function databaseFor(rows: number): Promise<string> {
+  return ensureDatabase(db.url, `bench_${rows / 1_000_000}m`);
 }
 
 try {
@@ -88,27 +80,24 @@ try {
       const api = new RangemapClient(stack.baseUrl, stack.apiToken);
       const body = { split: "uniform", rowsPerRange: WIDTH, concurrency: C, canary: false };
       await rangemapRun(api, "orders-total", { ...body, end: "100000" }); // warm the Worker up
-      const asAnswer = async (job: string) => {
-        const run = await rangemapRun(api, job, body);
-        return run.result as Answer;
-      };
+      const asAnswer = async (job: string) => answerOf(await rangemapRun(api, job, body));
       await measure("rangemapPull", rows, n, C, truth, () => asAnswer("orders-pull"), big ? 1 : RUNS);
       await measure("rangemapPushdown", rows, n, C, truth, () => asAnswer("orders-total"));
       // The same work with more ranges leased at once: batches of 48 let each of the
       // 6 lanes reuse its connection for 8 ranges and report once per 48.
-      const wide = async () => (await rangemapRun(api, "orders-total", { ...body, concurrency: WIDE_C })).result as Answer;
+      const wide = async () => answerOf(await rangemapRun(api, "orders-total", { ...body, concurrency: WIDE_C }));
       await measure("rangemapPushdown", rows, n, WIDE_C, truth, wide);
       if (!big) {
         for (const ranges of [10_000, 100_000]) {
           const noop = { ranges, keys: ranges };
-          const answerOf = async () => {
+          const noopAnswer = async () => {
             const run = await rangemapRun(api, "noop", { split: "uniform", start: "1", end: String(ranges), rowsPerRange: 1, concurrency: 100, canary: false });
             return run.result as { ranges: number; keys: number };
           };
           const times: number[] = [];
           for (let i = 0; i < (ranges > 10_000 ? 1 : RUNS); i++) {
             const t = performance.now();
-            const got = await answerOf();
+            const got = await noopAnswer();
             times.push((performance.now() - t) / 1000);
             if (got.ranges !== noop.ranges || got.keys !== noop.keys) throw new Error(`noop answered ${JSON.stringify(got)}`);
           }

@@ -1,10 +1,11 @@
-// Workers cannot open raw TCP to a local Postgres, but they can open WebSockets, and
-// the Neon serverless driver speaks the Postgres wire protocol over a WebSocket. This
-// is the local stand-in for Neon's WebSocket proxy: it accepts `/v1?address=host:port`
-// (and `/v2`, the driver's default path) and pipes bytes to that TCP target. It only
-// forwards to the targets it was started with, so it is never an open proxy, and it
-// listens on 127.0.0.1 only.
-
+/**
+ * Workers cannot open raw TCP to a local Postgres, but they can open WebSockets, and
+ * the Neon serverless driver speaks the Postgres wire protocol over a WebSocket. This
+ * is the local stand-in for Neon's WebSocket proxy: it accepts `/v1?address=host:port`
+ * (and `/v2`, the driver's default path) and pipes bytes to that TCP target. It only
+ * forwards to the targets it was started with, so it is never an open proxy, and it
+ * listens on 127.0.0.1 only.
+ */
 import http from "node:http";
 import net from "node:net";
 import type { Duplex } from "node:stream";

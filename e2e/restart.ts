@@ -9,21 +9,21 @@
  * Everything runs on free ports with its own state folder, so it does not
  * disturb a developer's `npm run dev`. Exits 0 only on an exact result.
  */
-import { mkdtemp, rm, chmod } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
-import { RangemapClient, type RunStatusJson } from "./lib/client.js";
-import { findFreePort, startPostgres, type LocalPostgres } from "./lib/postgres.js";
-import { ordersTruth, seedOrders } from "./lib/seed.js";
-import { startStack, type Stack } from "./lib/stack.js";
+import { RangemapClient } from "../cli/client.js";
+import type { RunStatus } from "../src/coordinator/types.js";
+import { findFreePort, startPostgres, type LocalPostgres } from "../dev/stack/postgres.js";
+import { reachableTempDir } from "../dev/stack/postgres-os.js";
+import { ordersTruth, seedOrders } from "../dev/stack/seed.js";
+import { startStack, type Stack } from "../dev/stack/stack.js";
 
 const ROWS = 200_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
 const say = (line: string) => console.log(`[restart-test ${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 
-const state = await mkdtemp(path.join(tmpdir(), "rangemap-restart-"));
-await chmod(state, 0o755); // Postgres runs as its own user when we are root
+const state = await reachableTempDir("rangemap-restart-");
 const pgOptions = { dataDir: path.join(state, "pg"), port: await findFreePort(), persistent: true };
 const port = await findFreePort();
 let db: LocalPostgres | undefined;
@@ -50,7 +50,7 @@ try {
   // short lease makes recovery after the restart quick.
   const started = await client.startRun("orders-total", { rowsPerRange: 1_000, concurrency: 2, leaseSeconds: 5, canary: false });
   say(`run ${started.runId}: ${started.ranges.total} ranges`);
-  let before: RunStatusJson = started;
+  let before: RunStatus = started;
   while (before.ranges.done < started.ranges.total * 0.3) {
     await sleep(100);
     before = await client.getRun(started.runId);

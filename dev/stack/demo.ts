@@ -3,15 +3,15 @@
  *
  * Seeds `orders` with N rows (default 1,000,000; reused when it already holds
  * N), starts the stack, runs `orders-total` over the whole table with the
- * CLI's live progress line (dev/lib/progress.ts, fed by the run's pushed
+ * CLI's live progress line (cli/progress.ts, fed by the run's pushed
  * status events), and prints rangemap's result beside one SQL aggregate. Exits
  * 0 only when they are equal, and stops everything it started.
  */
 import { parseArgs } from "node:util";
-import { followRun, RangemapClient } from "./lib/client.js";
-import { ProgressLine } from "./lib/progress.js";
-import { ordersTruth, seedOrders } from "./lib/seed.js";
-import { startStack, type Stack } from "./lib/stack.js";
+import { followRun, RangemapClient } from "../../cli/client.js";
+import { ProgressLine } from "../../cli/progress.js";
+import { ordersTruth, seedOrders } from "./seed.js";
+import { startStack, type Stack } from "./stack.js";
 
 const { values } = parseArgs({
   options: { rows: { type: "string", default: "1000000" }, help: { type: "boolean", short: "h" } },
@@ -52,7 +52,7 @@ try {
   const t0 = Date.now();
   const started = await client.startRun("orders-total");
   console.log(`run ${started.runId}: ${started.ranges.total} ranges over ids [${started.bounds.start}, ${started.bounds.end}]`);
-  const progress = new ProgressLine();
+  const progress = new ProgressLine(process.stdout);
   const run = await followRun(client, started.runId, (r) => progress.update(r));
   progress.done(run);
   const wall = (Date.now() - t0) / 1000;
