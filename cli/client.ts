@@ -5,7 +5,7 @@
  * the client cannot drift from what the API sends. Errors carry the API's
  * error envelope.
  */
-import type { DryRun } from "../src/coordinator/dry-run.js";
+import type { DryRun } from "../src/planning/dry-run.js";
 import { isFinished, type RunStatus } from "../src/coordinator/types.js";
 import type { HistoryPage } from "../src/history/entry.js";
 
