@@ -3,8 +3,14 @@
  * Object, queue and alarms, against a real Postgres that the global setup
  * starts. No mocks of the database.
  */
+import { execFileSync } from "node:child_process";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+
+// wrangler.toml's `[assets]` folder holds the dashboard bundle, and the pool
+// refuses to start when it is missing (a fresh clone): build it first, as
+// `wrangler dev` and `wrangler deploy` do through `[build]`.
+execFileSync("npm", ["run", "--silent", "build:ui"], { stdio: "inherit" });
 
 export const TEST_API_TOKEN = "test-token";
 

@@ -4,7 +4,9 @@
  * enter the token, start runs from the page, watch the progress bar reach
  * 100% with the result equal to SQL, see a failed range in the strip for a
  * run over a real bad row and retry it after the fix, cancel a running run.
- * Screenshots go to test-results/ (git-ignored).
+ * One test records every request a fresh tab makes while it is used from the
+ * token prompt to a finished run and back to the list, and checks that none
+ * leaves the Worker's origin. Screenshots go to test-results/ (git-ignored).
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,7 +32,6 @@ const RESULTS = path.resolve("test-results");
 let profile: string;
 let context: BrowserContext;
 let page: Page;
-const requested: string[] = [];
 
 async function startFromForm(job: string, fields: { rowsPerRange?: string; concurrency?: string; canary?: boolean } = {}): Promise<string> {
   await page.goto(`${inject("baseUrl")}/#/`);
@@ -58,8 +59,6 @@ beforeAll(async () => {
     viewport: { width: 1280, height: 900 },
   });
   page = context.pages()[0] ?? (await context.newPage());
-  page.on("request", (r) => requested.push(r.url()));
-  page.on("pageerror", (e) => requested.push(`pageerror: ${e.message}`));
 });
 
 afterAll(async () => {
@@ -156,9 +155,60 @@ describe("the dashboard in Chromium", () => {
     expect(await rows.first().locator("td").nth(3).textContent()).toMatch(/\d+% of [\d,]+ ranges/);
     await page.screenshot({ path: path.join(RESULTS, "dashboard-list.png"), fullPage: true });
   });
+});
 
-  it("loaded nothing from outside the Worker and threw no script error", () => {
-    const origin = new URL(inject("baseUrl")).origin;
-    expect(requested.filter((u) => !u.startsWith(origin) && !u.startsWith("data:"))).toEqual([]);
+/** Everything a tab asked for, and every error it reported (CSP refusals show up as console errors). */
+function recordTraffic(tab: Page): { requests: string[]; errors: string[] } {
+  const seen = { requests: [] as string[], errors: [] as string[] };
+  tab.on("request", (r) => seen.requests.push(r.url()));
+  tab.on("pageerror", (e) => seen.errors.push(`page error: ${e.message}`));
+  tab.on("console", (m) => {
+    if (m.type() === "error") seen.errors.push(`console: ${m.text()}`);
+  });
+  return seen;
+}
+
+describe("what the dashboard loads", () => {
+  it("loads nothing from outside the Worker, from the token prompt to a finished run and back to the list", async () => {
+    const base = inject("baseUrl");
+    const origin = new URL(base).origin;
+    // A tab of its own: no token in its sessionStorage, nothing left by the tests above.
+    const tab = await context.newPage();
+    const seen = recordTraffic(tab);
+    let runId = "";
+    try {
+      await tab.goto(`${base}/`);
+      await expect.poll(() => tab.locator("#view-login").isVisible()).toBe(true);
+      await tab.locator("#token-input").fill(inject("apiToken"));
+      await tab.locator("#token-save").click();
+      await expect.poll(() => tab.locator("#view-list").isVisible()).toBe(true);
+
+      await tab.locator("#job-select").selectOption("orders-total");
+      await tab.locator("#opt-start").fill("1");
+      await tab.locator("#opt-end").fill("20000");
+      await tab.locator("#opt-rpr").fill("1000");
+      await tab.locator("#start-run").click();
+      await tab.waitForURL(/#\/runs\/[A-Za-z0-9_-]+$/);
+      runId = new URL(tab.url()).hash.replace("#/runs/", "");
+      await expect.poll(() => tab.locator("#run-status").getAttribute("data-status"), { timeout: 60_000 }).toBe("succeeded");
+      const cells = tab.locator("#strip .cell");
+      await expect.poll(async () => (await cells.count()) > 0 && (await cells.count()) === (await tab.locator("#strip .cell[data-status=done]").count())).toBe(true);
+      await cells.first().hover();
+      expect(await tab.locator("#strip-detail").textContent()).toMatch(/^range \d+ · keys \[1, /);
+
+      await tab.locator("a.brand").click();
+      await expect.poll(() => tab.locator(`#runs-table tbody tr[data-run="${runId}"]`).count()).toBe(1);
+    } finally {
+      await tab.close();
+    }
+
+    const offOrigin = seen.requests.filter((u) => new URL(u).origin !== origin && !u.startsWith("data:"));
+    expect(offOrigin).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    // The recorder saw the tab's own traffic: the page, its bundle, the API, the event stream and the strip.
+    const paths = seen.requests.filter((u) => !u.startsWith("data:")).map((u) => new URL(u).pathname);
+    expect(paths).toEqual(
+      expect.arrayContaining(["/", "/ui/dashboard.js", "/ui/dashboard.css", "/api/jobs", "/api/runs", `/api/runs/${runId}/events`, `/api/runs/${runId}/strip`]),
+    );
   });
 });

@@ -4,38 +4,36 @@
  * (progress, rows/s, ETA, the range strip, the result, errors, Cancel and
  * Retry-failed).
  *
- * The page itself holds no data and needs no token; its script asks for the
- * API token once, keeps it in sessionStorage (this tab only), and calls the
- * `/api` routes with it. Live updates come from `GET /api/runs/:id/events`
+ * The page itself holds no data and needs no token. Its script and stylesheet
+ * (src/ui/client, TypeScript bundled at build time) are static files that
+ * Workers Static Assets serve from this origin at /ui/. The script asks for
+ * the API token once, keeps it in sessionStorage (this tab only), and calls
+ * the `/api` routes with it. Live updates come from `GET /api/runs/:id/events`
  * (Server-Sent Events pushed by the Coordinator), read with fetch so the token
- * travels in a header, never in a URL. The Content-Security-Policy allows only
- * this page's own nonce'd script and style and requests to this origin, so the
- * page can never load anything from elsewhere.
+ * travels in a header, never in a URL. The Content-Security-Policy allows
+ * scripts, styles and requests from this origin only, and no inline script or
+ * style, so the page can never load anything from elsewhere.
  */
 import { Hono } from "hono";
-import { CLIENT_SCRIPT } from "./client";
-import { STYLES } from "./styles";
 
 export const dashboard = new Hono<{ Bindings: Env }>();
 
-function nonce(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-}
+/** Where the bundle is served (see `[assets]` in wrangler.toml and `build:ui` in package.json). */
+export const DASHBOARD_SCRIPT = "/ui/dashboard.js";
+export const DASHBOARD_STYLES = "/ui/dashboard.css";
 
-export function contentSecurityPolicy(n: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${n}'`,
-    `style-src 'nonce-${n}'`,
-    "connect-src 'self'",
-    "img-src 'self' data:",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-}
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
 
-function Page(props: { nonce: string }) {
+function Page() {
   return (
     <html lang="en">
       <head>
@@ -43,7 +41,8 @@ function Page(props: { nonce: string }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>rangemap</title>
         <link rel="icon" href="data:," />
-        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: STYLES }} />
+        <link rel="stylesheet" href={DASHBOARD_STYLES} />
+        <script type="module" src={DASHBOARD_SCRIPT} />
       </head>
       <body>
         <header>
@@ -163,17 +162,15 @@ function Page(props: { nonce: string }) {
             </div>
           </section>
         </main>
-        <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: CLIENT_SCRIPT }} />
       </body>
     </html>
   );
 }
 
 dashboard.get("/", (c) => {
-  const n = nonce();
-  c.header("content-security-policy", contentSecurityPolicy(n));
+  c.header("content-security-policy", CONTENT_SECURITY_POLICY);
   c.header("x-content-type-options", "nosniff");
   c.header("referrer-policy", "no-referrer");
   c.header("cache-control", "no-store");
-  return c.html(`<!doctype html>${(<Page nonce={n} />).toString()}`);
+  return c.html(`<!doctype html>${(<Page />).toString()}`);
 });

@@ -1,0 +1,57 @@
+/**
+ * Draws a run status on the run page: badge, progress bar, counts, rows/s,
+ * ETA, elapsed, result, errors and the buttons' state; and fetches the strip
+ * again when the run has moved.
+ */
+import { $, byId } from "./dom";
+import { renderErrors } from "./errors-table";
+import { duration, numbers } from "./format";
+import { elapsedMs, isFinal, measure, percent } from "./progress";
+import { currentPage } from "./run-state";
+import { scheduleStrip } from "./strip";
+import type { RunView } from "./wire";
+
+function renderProgress(run: RunView): void {
+  const p = percent(run);
+  const { done, failed } = run.ranges;
+  const fill = $("progress-fill");
+  fill.style.width = `${p}%`;
+  // Done in green, failed in red, in proportion.
+  const ok = done + failed ? Math.round((done / (done + failed)) * 100) : 100;
+  fill.style.background = failed ? `linear-gradient(90deg, var(--done) ${ok}%, var(--failed) ${ok}%)` : "";
+  $("progress").setAttribute("aria-valuenow", String(p));
+  $("progress-text").textContent = `${p}%`;
+}
+
+/** Shows `run` on the open run page (if any). */
+export function render(run: RunView): void {
+  const page = currentPage();
+  if (!page) return;
+  const was = page.run;
+  page.run = run;
+  const r = run.ranges;
+  const final = isFinal(run.status);
+  $("whoami").textContent = `${run.job} \u00b7 ${run.runId}`;
+  $("run-job").textContent = run.job;
+  const badge = $("run-status");
+  badge.textContent = run.status + (run.phase === "canary" && run.status === "running" ? " (canary)" : "");
+  badge.className = `badge ${run.status}`;
+  badge.setAttribute("data-status", run.status);
+  renderProgress(run);
+  $("stat-ranges").textContent = `${numbers.format(r.done + r.failed)} / ${numbers.format(r.total)}`;
+  $("stat-running").textContent = numbers.format(r.running);
+  $("stat-failed").textContent = numbers.format(r.failed);
+  $("stat-rows").textContent = numbers.format(run.rows);
+  const now = Date.now();
+  const { rates, samples } = measure(page.samples, run, now);
+  page.samples = samples;
+  $("rate").textContent = numbers.format(Math.round(rates.rowsPerSecond));
+  $("eta").textContent = final ? "done" : duration(rates.etaMs);
+  $("elapsed").textContent = duration(elapsedMs(run, now));
+  $("stat-conc").textContent = `${run.concurrency.effective} / ${run.concurrency.limit}`;
+  $("result").textContent = JSON.stringify(run.result, null, 2);
+  byId("cancel", HTMLButtonElement).disabled = run.status !== "running";
+  byId("retry", HTMLButtonElement).disabled = !(run.status === "failed" && r.failed > 0);
+  renderErrors(run.errors);
+  if (!was || was.updatedAt !== run.updatedAt || was.status !== run.status) scheduleStrip(page, final);
+}
