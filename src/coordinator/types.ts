@@ -6,14 +6,10 @@
 import type { Json } from "../jobs/define";
 import type { Split } from "../planning/keys/key-type";
 import type { Outcome } from "../lib/domain-error";
+import type { RunState } from "../lib/run-state";
 
-/** A run is planned inside the request that creates it, so it is `running` from the moment it exists. */
-export type RunState = "running" | "succeeded" | "failed" | "cancelled";
+export { isFinished, type RunState } from "../lib/run-state";
 
-/** A run in one of these states changes no more (until a retry). */
-export function isFinished(status: RunState): boolean {
-  return status === "succeeded" || status === "failed" || status === "cancelled";
-}
 export type RunPhase = "canary" | "main" | "done";
 export type RangeState = "pending" | "running" | "done" | "failed" | "split";
 

@@ -2,14 +2,13 @@
  * How far a run is, how fast it goes and when it will end: one definition for
  * every place that shows progress (the `rangemap` CLI, `npm run demo`, the
  * dashboard). Pure code with no Workers or Node API, so the Worker, the
- * browser bundle and Node can all import it. Whether a run is over is
- * `isFinished` of the Coordinator's types, never a list of its own.
+ * browser bundle and Node can all import it (it imports only run-state.ts).
  *
  * rows/s and the ETA come from the last 10 s of status samples while the run
  * moves (a long run's early speed says little about now), and from the whole
  * run once it is over.
  */
-import { isFinished, type RunState } from "../coordinator/types";
+import { isFinished, type RunState } from "./run-state";
 
 /** The fields of a run status (`GET /api/runs/:runId`) that progress is computed from. */
 export interface RunProgress {

@@ -6,7 +6,7 @@ import { api, messageOf } from "./api";
 import { $ } from "./dom";
 import { duration } from "./format";
 import { follow } from "./follow";
-import { elapsedMs, isFinal } from "./progress";
+import { elapsedMs, isFinal, RateMeter } from "./progress";
 import { closePage, currentPage, openPage } from "./run-state";
 import { render } from "./run-view";
 import { rememberRun } from "./session";
@@ -51,7 +51,7 @@ async function retry(): Promise<void> {
     render(await api<RunView>("POST", `/api/runs/${page.id}/retry`));
     page.abort?.abort();
     clearTimeout(page.pollTimer);
-    page.samples = [];
+    page.meter = new RateMeter();
     void follow(page);
   } catch (err) {
     $("run-message").textContent = messageOf(err);

@@ -1,10 +1,10 @@
 /**
  * The open run page: which run it shows, what it last received, and the
- * stream, timers and rate samples that belong to it. At most one is open;
+ * stream, timers and rate meter that belong to it. At most one is open;
  * work started for a page that is no longer current (a late event, a strip
  * fetched after leaving) checks `isCurrent` and is dropped.
  */
-import type { ProgressSample } from "./progress";
+import { RateMeter } from "./progress";
 import type { RunView } from "./wire";
 
 export interface RunPage {
@@ -12,7 +12,8 @@ export interface RunPage {
   run: RunView | null;
   /** Aborts the event stream being read. */
   abort: AbortController | null;
-  samples: ProgressSample[];
+  /** rows/s and ETA of this run, from the statuses it received. */
+  meter: RateMeter;
   /** When the strip was last fetched (epoch ms). */
   stripAt: number;
   stripTimer: ReturnType<typeof setTimeout> | undefined;
@@ -31,7 +32,7 @@ export function isCurrent(page: RunPage): boolean {
 
 /** Opens a new page for run `id` (the caller has closed the previous one). */
 export function openPage(id: string): RunPage {
-  current = { id, run: null, abort: null, samples: [], stripAt: 0, stripTimer: undefined, pollTimer: undefined };
+  current = { id, run: null, abort: null, meter: new RateMeter(), stripAt: 0, stripTimer: undefined, pollTimer: undefined };
   return current;
 }
 

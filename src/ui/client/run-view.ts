@@ -6,7 +6,7 @@
 import { $, byId } from "./dom";
 import { renderErrors } from "./errors-table";
 import { duration, numbers } from "./format";
-import { elapsedMs, isFinal, measure, percent } from "./progress";
+import { elapsedMs, isFinal, percent } from "./progress";
 import { currentPage } from "./run-state";
 import { scheduleStrip } from "./strip";
 import type { RunView } from "./wire";
@@ -43,8 +43,7 @@ export function render(run: RunView): void {
   $("stat-failed").textContent = numbers.format(r.failed);
   $("stat-rows").textContent = numbers.format(run.rows);
   const now = Date.now();
-  const { rates, samples } = measure(page.samples, run, now);
-  page.samples = samples;
+  const rates = page.meter.add(run, now);
   $("rate").textContent = numbers.format(Math.round(rates.rowsPerSecond));
   $("eta").textContent = final ? "done" : duration(rates.etaMs);
   $("elapsed").textContent = duration(elapsedMs(run, now));

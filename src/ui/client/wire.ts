@@ -7,7 +7,8 @@
  * in the Worker's typecheck, that what the Worker answers still fits these.
  */
 
-export type RunState = "planning" | "running" | "succeeded" | "failed" | "cancelled";
+export type { RunState } from "../../lib/run-state";
+import type { RunState } from "../../lib/run-state";
 
 export interface RangeCounts {
   total: number;

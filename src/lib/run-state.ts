@@ -1,0 +1,17 @@
+/**
+ * A run's lifecycle states, and which are final. A leaf module with no
+ * imports, so the Worker, the CLI and the dashboard's browser bundle all read
+ * the one definition.
+ */
+
+/** A run is planned inside the request that creates it, so it is `running` from the moment it exists. */
+export type RunState = "running" | "succeeded" | "failed" | "cancelled";
+
+/**
+ * A run in one of these states changes no more (until a retry).
+ *
+ * @example isFinished("cancelled") // true
+ */
+export function isFinished(status: string): boolean {
+  return status === "succeeded" || status === "failed" || status === "cancelled";
+}
