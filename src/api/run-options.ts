@@ -1,12 +1,10 @@
 /**
  * Run options: the body of `POST /api/jobs/:job/runs` (and, later, webhooks).
  *
- * Precedence, highest first:
- *   1. the run body (this file validates it),
- *   2. the job's own defaults (`defineJob({ rowsPerRange, concurrency, … })`),
- *   3. the global defaults (`JOB_DEFAULTS` in src/jobs/define.ts).
- * Options left out of the body are left undefined here and resolved by the
- * Coordinator, so a run records the values it actually used.
+ * The body comes first: run body > job default > global default (the whole
+ * rule is at the top of src/coordinator/options.ts). Options left out of the
+ * body are left undefined here and resolved by the Coordinator, so a run
+ * records the values it actually used.
  */
 import { z } from "zod";
 import type { Job, Json } from "../jobs/define";
