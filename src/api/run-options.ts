@@ -7,7 +7,7 @@
  * records the values it actually used.
  */
 import { z } from "zod";
-import type { Job, Json } from "../jobs/define";
+import { MAX_CANARY_RANGES, type Job, type Json } from "../jobs/define";
 import { parseKey } from "../lib/keys";
 import type { RunSpec } from "../coordinator/types";
 import { apiError } from "./errors";
@@ -37,7 +37,7 @@ export const runBody = z
     maxAttempts: int(1, 100).optional(),
     leaseSeconds: int(1, 3600).optional(),
     timeoutSeconds: int(1, 900).optional(),
-    canary: z.union([z.boolean(), int(1, 1_000_000)]).optional(),
+    canary: z.union([z.boolean(), int(1, MAX_CANARY_RANGES)]).optional(),
     dryRun: z.boolean().optional(),
     params: json.optional(),
   })

@@ -126,7 +126,13 @@ export const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Largest explicit canary, in ranges (the run body takes the same). */
 export const MAX_CANARY_RANGES = 1_000_000;
 
-/** The job's table and key as quoted identifiers, validated at load time. */
+/**
+ * The job's table and key as quoted identifiers, validated at load time
+ * (`process` receives them as `ctx.target`).
+ *
+ * @example
+ * targetOf({ table: "public.orders", key: "id" }).table.quoted; // "\"public\".\"orders\""
+ */
 export function targetOf(job: Pick<JobConfig<Json, unknown>, "table" | "key">): { table: Identifier; key: Identifier } {
   return { table: new Identifier(job.table, true), key: new Identifier(job.key) };
 }
