@@ -4,7 +4,7 @@
  *
  * An amount must be plain decimal text that fits `numeric(14,2)` exactly: an
  * optional minus sign, 1 to 12 digits, and at most two decimals. Anything else
- * ("n/a", "1.005", which a cast would round, "1e3", which a cast would accept)
+ * ("n/a"; "1.005", which a cast would round; "1e3", which a cast would accept)
  * makes Postgres raise 22P02 (invalid_text_representation) naming the value, a
  * permanent error: its range fails at once, the run ends `failed` with the
  * exact total of every other range and lists the failed range's keys and
@@ -26,12 +26,15 @@ export const stagedPaymentsTotal = defineJob({
   rowsPerRange: 1_000,
   concurrency: 4,
   async process(range, { sql, target }) {
-    // A bad amount goes to the last branch, which casts a text that is never a
-    // number: Postgres raises its own 22P02, with the offending value in the message.
+    // Each bad amount raises 22P02: text that is no number at all fails its own
+    // cast (Postgres's message names it); a number in a form the import must not
+    // use (rounded by numeric(14,2), exponent, sign, spaces) reaches the last
+    // branch, which casts a text that is never a number, naming the value too.
     const [row] = await sql<{ rows: string; total: string }>`
       SELECT count(*) AS rows,
              coalesce(sum(CASE WHEN amount IS NULL THEN NULL
                                WHEN amount ~ '^-?[0-9]{1,12}([.][0-9]{1,2})?$' THEN amount::numeric(14,2)
+                               WHEN amount::numeric IS NULL THEN NULL
                                ELSE ('not a plain decimal with at most two places: ' || amount)::numeric END), 0)::text AS total
       FROM ${target.table}
       WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;

@@ -1,12 +1,27 @@
 /**
- * The `staged-payments-total` example job (dev/jobs/) on real rows: an amount
- * that is not a plain decimal with at most two places fails its range with
- * Postgres's 22P02, naming the value, while every other range folds exactly.
- * Regression (issue 10): the job cast `amount::numeric(14,2)`, which rounded
- * "1.005" to 1.01 and read "1e3" as 1000.00, in a job meant to validate amounts.
+ * The dev jobs (dev/jobs/) through the real Worker, for the two bugs issue 10
+ * found in them:
+ * - `staged-payments-total` on real rows: an amount that is not a plain
+ *   decimal with at most two places fails its range with Postgres's 22P02,
+ *   naming the value, while every other range folds exactly. It used to cast
+ *   `amount::numeric(14,2)`, which rounded "1.005" to 1.01 and read "1e3" as
+ *   1000.00, in a job meant to validate amounts.
+ * - `noop` counts keys exactly over ranges wider than 2^53 keys. It used to
+ *   count them as `Number(end - start + 1n)`, which rounds there.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { query, startRun, waitForRun } from "./helpers";
+
+describe("noop", () => {
+  it("counts 2^54 + 1 keys exactly, in ranges of 2^53 - 1 keys", async () => {
+    const end = 2n ** 54n + 1n;
+    const body = { split: "uniform", start: "1", end: end.toString(), rowsPerRange: Number.MAX_SAFE_INTEGER, canary: false };
+    const run = await waitForRun((await startRun("noop", body)).runId);
+    expect(run.status).toBe("succeeded");
+    expect(run.ranges.total).toBe(3);
+    expect(run.result).toEqual({ ranges: 3, keys: end.toString() });
+  });
+});
 
 /** One bad amount per range of 100 keys; range 3 (ids 301..400) holds only valid amounts. */
 const BAD: Record<number, string> = { 50: "1.005", 150: "1e3", 250: "n/a" };
