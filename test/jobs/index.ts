@@ -73,14 +73,13 @@ const history = defineJob({
 });
 
 /** Split and canary defaults unlike the global ones (balanced, a ~1% canary). */
-export const DEFAULTS_JOB = { split: "uniform", canary: 3 } as const;
-
 const withDefaults = defineJob({
   name: "test-defaults",
   table: "t_dense",
   key: "id",
   rowsPerRange: 1_000,
-  ...DEFAULTS_JOB,
+  split: "uniform",
+  canary: 3,
   process: (range, { sql, target }) => totals(sql, target, range),
   combine: totalsCombine,
 });
