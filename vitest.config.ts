@@ -2,8 +2,13 @@
  * Tests run inside the Workers runtime (workerd) with the real Durable
  * Object, queue and alarms, against a real Postgres that the global setup
  * starts. No mocks of the database.
+ *
+ * The Worker under test runs the test job list: `@jobs` (the job list that
+ * src/jobs/registry.ts reads, src/jobs/index.ts in production) is aliased to
+ * test/jobs/index.ts, which adds the dev and test-only jobs to the shipped ones.
  */
 import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
@@ -31,9 +36,11 @@ export default defineConfig({
       },
     })),
   ],
+  resolve: {
+    alias: { "@jobs": fileURLToPath(new URL("./test/jobs/index.ts", import.meta.url)) },
+  },
   test: {
     globalSetup: ["./test/setup/global.ts"],
-    setupFiles: ["./test/setup/jobs.ts"],
     // Some tests stop and restart Postgres; running files one at a time keeps
     // those faults from reaching other tests.
     fileParallelism: false,

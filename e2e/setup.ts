@@ -33,6 +33,7 @@ export default async function setup(project: TestProject) {
     pgPort: await findFreePort(),
     apiToken: E2E_TOKEN,
     quiet: true,
+    devJobs: true, // staged-payments-total
   });
   await seedOrders(stack.databaseUrl, E2E_ORDERS_ROWS);
   console.log(`e2e stack up at ${stack.baseUrl} in ${((Date.now() - started) / 1000).toFixed(1)}s (${root})`);

@@ -11,39 +11,9 @@ import { describe, expect, it } from "vitest";
 import { scheduledRunId } from "../src/runs/run-id";
 import type { HistoryPage } from "../src/history/entry";
 import { runIndexFor } from "../src/history/record";
-import { count, decimalSum, fields } from "../src/jobs/combiners";
-import { defineJob } from "../src/jobs/define";
-import { getJob, registerJob } from "../src/jobs/registry";
 import worker from "../src/index";
 import { api, getRun, ordersTruth, waitForRun } from "./helpers";
-
-type Totals = { rows: number; totalAmount: string };
-
-/** Like orders-total, but each range sleeps, so a run stays `running` for a couple of seconds. */
-function slowJob(name: string, schedule: string, overlap: "skip" | "allow") {
-  return defineJob<Totals>({
-    name,
-    table: "orders",
-    key: "id",
-    rowsPerRange: 10_000,
-    concurrency: 1,
-    schedule,
-    overlap,
-    async process(range, { sql, target }) {
-      const [row] = await sql<{ rows: string; total: string }>`
-        SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total, pg_sleep(0.3)::text AS slept
-        FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
-      return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
-    },
-    combine: fields<Totals>({ rows: count(), totalAmount: decimalSum("0.00") }),
-  });
-}
-
-const SKIP_CRON = "*/13 * * * *";
-const ALLOW_CRON = "*/17 * * * *";
-for (const job of [slowJob("test-cron-skip", SKIP_CRON, "skip"), slowJob("test-cron-allow", ALLOW_CRON, "allow")]) {
-  if (!getJob(job.name)) registerJob(job);
-}
+import { ALLOW_CRON, SKIP_CRON } from "./jobs/index";
 
 /** A scheduled time no earlier test (or test run on the same storage) has used. */
 let clock = Math.floor(Date.now() / 60_000) * 60_000 + 10 * 365 * 86_400_000;

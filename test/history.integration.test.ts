@@ -7,31 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HistoryPage, HistoryView } from "../src/history/entry";
-import { count, decimalSum, fields } from "../src/jobs/combiners";
-import { defineJob } from "../src/jobs/define";
-import { getJob, registerJob } from "../src/jobs/registry";
 import { api, ordersTruth, startRun, waitForRun } from "./helpers";
 
-type Totals = { rows: number; totalAmount: string };
-
-// A job of its own, so runs started by other test files never show up here.
+// A job of its own (test/jobs/index.ts), so runs started by other test files never show up here.
 const JOB = "test-history";
-if (!getJob(JOB)) {
-  registerJob(
-    defineJob<Totals>({
-      name: JOB,
-      table: "orders",
-      key: "id",
-      async process(range, { sql, target }) {
-        const [row] = await sql<{ rows: string; total: string }>`
-          SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total
-          FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
-        return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
-      },
-      combine: fields<Totals>({ rows: count(), totalAmount: decimalSum("0.00") }),
-    }),
-  );
-}
 
 async function list(query: string): Promise<HistoryPage> {
   const res = await api(`/api/runs?${query}`);

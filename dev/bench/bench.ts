@@ -75,7 +75,7 @@ try {
 
     const stateDir = path.join(state, `stack-${rows}`);
     await rm(stateDir, { recursive: true, force: true });
-    const stack = await startStack({ databaseUrl: url, port: await findFreePort(), stateDir, quiet: true, pipelineConnect: true });
+    const stack = await startStack({ databaseUrl: url, port: await findFreePort(), stateDir, quiet: true, pipelineConnect: true, devJobs: true });
     try {
       const api = new RangemapClient(stack.baseUrl, stack.apiToken);
       const body = { split: "uniform", rowsPerRange: WIDTH, concurrency: C, canary: false };
@@ -89,10 +89,10 @@ try {
       await measure("rangemapPushdown", rows, n, WIDE_C, truth, wide);
       if (!big) {
         for (const ranges of [10_000, 100_000]) {
-          const noop = { ranges, keys: ranges };
+          const noop = { ranges, keys: String(ranges) };
           const noopAnswer = async () => {
             const run = await rangemapRun(api, "noop", { split: "uniform", start: "1", end: String(ranges), rowsPerRange: 1, concurrency: 100, canary: false });
-            return run.result as { ranges: number; keys: number };
+            return run.result as { ranges: number; keys: string };
           };
           const times: number[] = [];
           for (let i = 0; i < (ranges > 10_000 ? 1 : RUNS); i++) {

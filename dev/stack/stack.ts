@@ -51,6 +51,11 @@ export interface StartStackOptions {
   readyTimeoutMs?: number;
   /** Aborting it (e.g. on Ctrl+C) while starting stops what was started and rejects. */
   signal?: AbortSignal;
+  /**
+   * true: the Worker runs the dev job list (dev/jobs/index.ts: the shipped jobs
+   * plus the benchmark and end-to-end jobs) instead of the shipped one. Default false.
+   */
+  devJobs?: boolean;
 }
 
 export interface Stack {
@@ -128,6 +133,8 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     const args = ["dev", "--local", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
     args.push("--var", `NEON_WS_PROXY:${proxy.address}`, "--env-file", envFile, "--persist-to", path.join(dataDir, "wrangler"));
     if (opts.pipelineConnect ?? db !== undefined) args.push("--var", "NEON_PIPELINE_CONNECT:password");
+    // Maps the job list `@jobs` to dev/jobs/index.ts for every module esbuild bundles.
+    if (opts.devJobs) args.push("--tsconfig", path.join(REPO_ROOT, "dev", "jobs", "tsconfig.json"));
     const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
       cwd: root,
       env: childEnv,

@@ -1,5 +1,6 @@
 /**
- * `/api/jobs`: the registered jobs, and starting a run of one.
+ * `/api/jobs`: the Worker's jobs with their defaults (the job's own or the
+ * global ones, as a run without options would use them), and starting a run of one.
  */
 import { Hono } from "hono";
 import { getJob, listJobs } from "../jobs/registry";
@@ -8,7 +9,6 @@ import { apiError, domainError } from "./errors";
 import { readJson } from "./body";
 import { toRunSpec } from "./run-options";
 import { dryRun } from "../planning/dry-run";
-import { DEFAULT_SPLIT } from "../runs/options";
 import { startRun } from "../runs/start";
 
 export const jobsRoutes = new Hono<{ Bindings: Env }>();
@@ -27,8 +27,8 @@ jobsRoutes.get("/", (c) =>
         maxAttempts: job.maxAttempts,
         leaseSeconds: job.leaseSeconds,
         timeoutSeconds: job.timeoutSeconds,
-        split: DEFAULT_SPLIT,
-        canary: true,
+        split: job.split,
+        canary: job.canary,
       },
     })),
   }),

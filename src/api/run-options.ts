@@ -1,15 +1,13 @@
 /**
  * Run options: the body of `POST /api/jobs/:job/runs` (and, later, webhooks).
  *
- * Precedence, highest first:
- *   1. the run body (this file validates it),
- *   2. the job's own defaults (`defineJob({ rowsPerRange, concurrency, … })`),
- *   3. the global defaults (`JOB_DEFAULTS` in src/jobs/define.ts).
- * Options left out of the body are left undefined here and resolved by the
- * Coordinator, so a run records the values it actually used.
+ * The body comes first: run body > job default > global default (the whole
+ * rule is at the top of src/coordinator/options.ts). Options left out of the
+ * body are left undefined here and resolved by the Coordinator, so a run
+ * records the values it actually used.
  */
 import { z } from "zod";
-import type { Job, Json } from "../jobs/define";
+import { MAX_CANARY_RANGES, type Job, type Json } from "../jobs/define";
 import { keyTypeOf } from "../planning/keys";
 import type { RunSpec } from "../runs/spec";
 import { apiError } from "./errors";
@@ -33,7 +31,7 @@ export const runBody = z
     maxAttempts: int(1, 100).optional(),
     leaseSeconds: int(1, 3600).optional(),
     timeoutSeconds: int(1, 900).optional(),
-    canary: z.union([z.boolean(), int(1, 1_000_000)]).optional(),
+    canary: z.union([z.boolean(), int(1, MAX_CANARY_RANGES)]).optional(),
     dryRun: z.boolean().optional(),
     params: json.optional(),
   })

@@ -8,7 +8,9 @@ import type { Combine, Json } from "./define";
 /**
  * Exact sum of decimal strings (money). Never a float.
  *
- * @example decimalSum("0.00").merge("1.10", "2.20") // "3.30"
+ * @example
+ * decimalSum("0.00").merge("1.10", "2.20"); // "3.30"
+ * decimalSum("0.00").initial(); // "0.00"
  */
 export function decimalSum(zero = "0"): Combine<string> {
   return { initial: () => zero, merge: (a, b) => addDecimal(a, b) };
@@ -17,7 +19,9 @@ export function decimalSum(zero = "0"): Combine<string> {
 /**
  * Sum of counts. Counts stay JS numbers: exact up to 2^53 rows.
  *
- * @example count().merge(2, 3) // 5
+ * @example
+ * count().merge(2, 3); // 5
+ * count().merge(2, 0.5); // throws TypeError: counts are integers
  */
 export function count(): Combine<number> {
   return {
@@ -34,7 +38,9 @@ export function count(): Combine<number> {
 /**
  * Smallest decimal or integer value seen, as a decimal string; null when none.
  *
- * @example min().merge("5", "-2") // "-2"
+ * @example
+ * min().merge("5", "-2"); // "-2"
+ * min().merge(null, "7.50"); // "7.50"
  */
 export function min(): Combine<string | null> {
   return {
@@ -46,7 +52,9 @@ export function min(): Combine<string | null> {
 /**
  * Largest decimal or integer value seen, as a decimal string; null when none.
  *
- * @example max().merge("5", "-2") // "5"
+ * @example
+ * max().merge("5", "-2"); // "5"
+ * max().merge("10", "9.99"); // "10"
  */
 export function max(): Combine<string | null> {
   return {
@@ -58,10 +66,14 @@ export function max(): Combine<string | null> {
 type Fields<R extends Record<string, Json>> = { [K in keyof R]: Combine<R[K]> };
 
 /**
- * Combines an object result field by field.
+ * Combines an object result field by field, each field with its own combiner.
+ * The result type is read off the combiners: write no type argument.
  *
  * @example
- * fields({ rows: count(), totalAmount: decimalSum("0.00") })
+ * const totals = fields({ rows: count(), totalAmount: decimalSum("0.00") });
+ * // totals: Combine<{ rows: number; totalAmount: string }>
+ * totals.merge({ rows: 2, totalAmount: "1.10" }, { rows: 3, totalAmount: "2.20" });
+ * // { rows: 5, totalAmount: "3.30" }
  */
 export function fields<R extends Record<string, Json>>(combiners: Fields<R>): Combine<R> {
   const keys = Object.keys(combiners) as Array<keyof R>;

@@ -1,11 +1,14 @@
 /**
  * The job API: what a user writes in `src/jobs/`.
  *
- * A job names a table and an integer key column, says how to process one key
- * range, and how to combine range results. rangemap does the rest: bounds,
- * splitting, leasing, retries and the exactly-once fold.
+ * A job names a table and a key column, says how to process one key range,
+ * and how to combine range results. rangemap does the rest: bounds,
+ * splitting, leasing, retries and the exactly-once fold. `defineJob` takes no
+ * type arguments: the result type comes from `combine` (and `process`), the
+ * parameters' type from the `params` schema.
  */
 import type { ZodType, ZodTypeDef } from "zod";
+import type { Split } from "../planning/keys/key-type";
 import { Identifier, isIdentifier, type Sql } from "../db/sql";
 
 /** Any JSON value. Range results are stored and sent as JSON. */
@@ -26,9 +29,13 @@ export interface ProcessContext<P> {
   sql: Sql;
   /** The job's table and key as quoted identifiers, ready to interpolate. */
   target: { table: Identifier; key: Identifier };
-  /** Run parameters, validated by the job's `params` schema. */
+  /** Run parameters, validated by the job's `params` schema (`undefined` for a job without one). */
   params: P;
-  /** Aborted when the range should stop (timeout or cancel). */
+  /**
+   * Aborted when the range runs past its timeout (`timeoutSeconds`); later
+   * queries on `sql` then reject. Cancelling the run does not abort it: a range
+   * already running finishes, and its report is ignored.
+   */
   signal: AbortSignal;
   runId: string;
 }
@@ -45,10 +52,14 @@ export interface JobConfig<R extends Json, P> {
   description?: string;
   /** Table to split, optionally schema-qualified (`"public.orders"`). */
   table: string;
-  /** Integer key column the ranges are cut on. */
+  /** Key column the ranges are cut on. */
   key: string;
-  /** Default keys (uniform split) per range. */
+  /** Default keys (uniform split) or rows (balanced split) per range. */
   rowsPerRange?: number;
+  /** Default split: `"balanced"` (even rows per range) or `"uniform"` (even keys per range). */
+  split?: Split;
+  /** Default canary: `true` (a small first window), a number of ranges, or `false` (none). */
+  canary?: boolean | number;
   /** Default number of ranges in flight at once. */
   concurrency?: number;
   /** Default tries per range before it is marked failed. */
@@ -71,13 +82,18 @@ export interface JobConfig<R extends Json, P> {
   params?: ZodType<P, ZodTypeDef, unknown>;
   process(range: Range, ctx: ProcessContext<P>): Promise<R>;
   combine: Combine<R>;
-  /** Rows a result covers, for progress. Default: its numeric `rows` field. */
+  /**
+   * Rows a result covers, for progress. Required unless `combine.initial()`
+   * has a numeric `rows` field, which is then the default.
+   */
   rowsOf?(result: R): number;
 }
 
-/** A registered job; the defaults are filled in. */
+/** A defined job; the defaults are filled in. */
 export interface Job<R extends Json = Json, P = unknown> extends JobConfig<R, P> {
   rowsPerRange: number;
+  split: Split;
+  canary: boolean | number;
   concurrency: number;
   maxAttempts: number;
   leaseSeconds: number;
@@ -85,29 +101,58 @@ export interface Job<R extends Json = Json, P = unknown> extends JobConfig<R, P>
   rowsOf(result: R): number;
 }
 
-/** Global defaults; a job's own defaults and the run body override them. */
+/** Any job, whatever its result and parameters: what the job list holds. */
+export type AnyJob = Job<Json, unknown>;
+
+/** The result type of a job. */
+export type ResultOf<J> = J extends Job<infer R, infer _P> ? R : never;
+/** The parameter type of a job (`undefined` when it takes none). */
+export type ParamsOf<J> = J extends Job<infer _R, infer P> ? P : never;
+
+/** Global defaults; a job's own defaults and the run body override them (see src/coordinator/options.ts). */
 export const JOB_DEFAULTS = {
   rowsPerRange: 10_000,
+  split: "balanced",
+  canary: true,
   concurrency: 8,
   maxAttempts: 3,
   timeoutSeconds: 60,
   leaseSeconds: 180,
-} as const;
+} as const satisfies Partial<Record<keyof JobConfig<Json, unknown>, unknown>>;
 
 /** What a job name looks like (also what URL paths accept). */
 export const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** The job's table and key as quoted identifiers, validated at load time. */
+/** Largest explicit canary, in ranges (the run body takes the same). */
+export const MAX_CANARY_RANGES = 1_000_000;
+
+/**
+ * The job's table and key as quoted identifiers, validated at load time
+ * (`process` receives them as `ctx.target`).
+ *
+ * @example
+ * targetOf({ table: "public.orders", key: "id" }).table.quoted; // "\"public\".\"orders\""
+ */
 export function targetOf(job: Pick<JobConfig<Json, unknown>, "table" | "key">): { table: Identifier; key: Identifier } {
   return { table: new Identifier(job.table, true), key: new Identifier(job.key) };
 }
 
-function defaultRowsOf(result: Json): number {
-  if (result !== null && typeof result === "object" && !Array.isArray(result)) {
-    const rows = result["rows"];
-    if (typeof rows === "number") return rows;
+function rowsField(result: Json): unknown {
+  return result !== null && typeof result === "object" && !Array.isArray(result) ? result["rows"] : undefined;
+}
+
+/** `rowsOf` for a job that does not give one: the result's `rows`, which must be there. */
+function defaultRowsOf(name: string, initial: Json): (result: Json) => number {
+  if (typeof rowsField(initial) !== "number") {
+    throw new TypeError(
+      `job ${name}: its result has no numeric "rows" field (combine.initial() gave ${JSON.stringify(initial)}), so give the job a rowsOf(result)`,
+    );
   }
-  return 0;
+  return (result) => {
+    const rows = rowsField(result);
+    if (typeof rows !== "number") throw new TypeError(`job ${name}: a result has no numeric "rows" field`);
+    return rows;
+  };
 }
 
 function positiveInt(name: string, field: string, value: number): number {
@@ -117,23 +162,44 @@ function positiveInt(name: string, field: string, value: number): number {
   return value;
 }
 
+function splitOf(name: string, value: string): Split {
+  if (value !== "uniform" && value !== "balanced") {
+    throw new TypeError(`job ${name}: split must be "uniform" or "balanced", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function canaryOf(name: string, value: boolean | number): boolean | number {
+  if (typeof value === "boolean") return value;
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_CANARY_RANGES) {
+    throw new TypeError(`job ${name}: canary must be true, false or a number of ranges from 1 to ${MAX_CANARY_RANGES}`);
+  }
+  return value;
+}
+
 /**
  * Declares a job. Validates the definition at load time, so a bad table name
- * fails the deploy rather than a run.
+ * or a missing `rowsOf` fails the deploy (and the tests) rather than a run.
+ * Write no type arguments: the result type is inferred from `combine` and
+ * `process`, the type of `params` from its zod schema. Add the job to the
+ * list in `src/jobs/index.ts` to ship it.
  *
  * @example
- * export default defineJob({
- *   name: "orders-total",
+ * export const ordersByStatus = defineJob({
+ *   name: "orders-by-status",
  *   table: "orders",
  *   key: "id",
- *   async process(range, { sql, target }) {
+ *   split: "uniform",
+ *   params: z.object({ status: z.string() }),
+ *   async process(range, { sql, target, params }) {
  *     const [row] = await sql<{ n: string }>`
  *       SELECT count(*) AS n FROM ${target.table}
- *       WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+ *       WHERE ${target.key} BETWEEN ${range.start} AND ${range.end} AND status = ${params.status}`;
  *     return { rows: Number(row?.n ?? 0) };
  *   },
  *   combine: fields({ rows: count() }),
  * });
+ * // ordersByStatus: Job<{ rows: number }, { status: string }>
  */
 export function defineJob<R extends Json, P = undefined>(config: JobConfig<R, P>): Job<R, P> {
   if (!JOB_NAME.test(config.name)) {
@@ -148,10 +214,12 @@ export function defineJob<R extends Json, P = undefined>(config: JobConfig<R, P>
   return {
     ...config,
     rowsPerRange: positiveInt(name, "rowsPerRange", config.rowsPerRange ?? JOB_DEFAULTS.rowsPerRange),
+    split: splitOf(name, config.split ?? JOB_DEFAULTS.split),
+    canary: canaryOf(name, config.canary ?? JOB_DEFAULTS.canary),
     concurrency: positiveInt(name, "concurrency", config.concurrency ?? JOB_DEFAULTS.concurrency),
     maxAttempts: positiveInt(name, "maxAttempts", config.maxAttempts ?? JOB_DEFAULTS.maxAttempts),
     leaseSeconds: positiveInt(name, "leaseSeconds", config.leaseSeconds ?? JOB_DEFAULTS.leaseSeconds),
     timeoutSeconds: positiveInt(name, "timeoutSeconds", config.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds),
-    rowsOf: config.rowsOf ?? defaultRowsOf,
+    rowsOf: config.rowsOf ?? defaultRowsOf(name, config.combine.initial()),
   };
 }

@@ -6,16 +6,9 @@
  * demo, the benchmark and the acceptance checks.
  */
 import { decimalSum, count, fields } from "./combiners";
-import { defineJob } from "./define";
+import { defineJob, type ResultOf } from "./define";
 
-export type OrdersTotal = {
-  /** Rows in the range, including rows whose amount is null. */
-  rows: number;
-  /** Exact sum of non-null amounts, as a decimal string. */
-  totalAmount: string;
-};
-
-export default defineJob<OrdersTotal>({
+export const ordersTotal = defineJob({
   name: "orders-total",
   description: "Count orders and sum their amounts exactly",
   table: "orders",
@@ -31,5 +24,10 @@ export default defineJob<OrdersTotal>({
       WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
     return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
   },
-  combine: fields<OrdersTotal>({ rows: count(), totalAmount: decimalSum("0.00") }),
+  // rows: rows in the range, including rows whose amount is null;
+  // totalAmount: exact sum of the non-null amounts, as a decimal string.
+  combine: fields({ rows: count(), totalAmount: decimalSum("0.00") }),
 });
+
+/** `{ rows, totalAmount }`: the result every run of `orders-total` folds to. */
+export type OrdersTotal = ResultOf<typeof ordersTotal>;

@@ -1,14 +1,21 @@
 /**
- * Resolving a run's options. Precedence, highest first: the run body, the
- * job's own defaults, the global defaults (`JOB_DEFAULTS`). The resolved
- * values are stored with the run, so a run always shows what it used.
+ * Resolving a run's options. Precedence, highest first, for every option:
+ *
+ *   1. the run body (`POST /api/jobs/:job/runs`, validated in src/api/run-options.ts);
+ *   2. the job's own default (`defineJob({ split: "uniform", canary: false, … })`);
+ *   3. the global default (`JOB_DEFAULTS` in src/jobs/define.ts).
+ *
+ * Options: rowsPerRange, split, canary, concurrency, maxAttempts,
+ * leaseSeconds, timeoutSeconds. `defineJob` folds 3 into 2 at load time (a
+ * job's `split`, `canary`, … are its own value or the global one), so here a
+ * run takes the body's value or else the job's; `GET /api/jobs` shows the
+ * same job values. Global defaults: balanced split (even ranges whatever the
+ * key distribution) and a canary of about 1% of the ranges (below). The
+ * resolved values are stored with the run, so a run always shows what it used.
  */
-import type { Job, Json } from "../jobs/define";
+import type { AnyJob } from "../jobs/define";
 import type { Split } from "../planning/keys/key-type";
 import type { RunSpec } from "./spec";
-
-/** The default split: even ranges whatever the key distribution. */
-export const DEFAULT_SPLIT: Split = "balanced";
 
 /** A default canary is about 1% of the ranges, at least one, and at most this many rows. */
 export const CANARY_FRACTION = 0.01;
@@ -24,17 +31,17 @@ export interface RunOptions {
   canary: boolean | number;
 }
 
-export function resolveOptions(spec: RunSpec, job: Job<Json, unknown>): RunOptions {
+export function resolveOptions(spec: RunSpec, job: AnyJob): RunOptions {
   const leaseMs = (spec.leaseSeconds ?? job.leaseSeconds) * 1000;
   return {
-    split: spec.split ?? DEFAULT_SPLIT,
+    split: spec.split ?? job.split,
     rowsPerRange: spec.rowsPerRange ?? job.rowsPerRange,
     concurrency: spec.concurrency ?? job.concurrency,
     maxAttempts: spec.maxAttempts ?? job.maxAttempts,
     leaseMs,
     // A batch may run two ranges per lane in turn, so a range gets at most half the lease.
     timeoutMs: Math.min((spec.timeoutSeconds ?? job.timeoutSeconds) * 1000, Math.floor(leaseMs / 2)),
-    canary: spec.canary ?? true,
+    canary: spec.canary ?? job.canary,
   };
 }
 

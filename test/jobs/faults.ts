@@ -1,34 +1,32 @@
 /**
- * Jobs that exist only in tests, registered inside the Workers runtime (the
- * Coordinator and the consumer run in the test isolate and share its job
- * registry). Each computes what `orders-total` computes, so results are checked
- * against the same SQL ground truth, and adds one fault:
+ * Test-only jobs with one injected fault each. Each computes what
+ * `orders-total` computes, so results are checked against the same SQL ground
+ * truth:
  *
  * - `test-flaky`:  throws on the first attempt of every third range;
+ * - `test-broken`: range 0 throws, or returns a result that does not combine;
  * - `test-poison`: fails with a real Postgres error (22012) on any range that
  *   holds a key listed in the `poison_keys` table;
  * - `test-slow`:   sleeps in Postgres, `sleepMs` per range plus `sleepMsPerKey`
- *   per key, to hold ranges in flight or make wide ranges time out;
- * - `sum-t-*`:     the same aggregate over the key-space fixtures of
- *   test/setup/fixtures.ts.
+ *   per key, to hold ranges in flight or make wide ranges time out.
  */
 import { z } from "zod";
 import type { Identifier, Sql } from "../../src/db/sql";
 import { count, decimalSum, fields } from "../../src/jobs/combiners";
-import { defineJob, type Job, type Range } from "../../src/jobs/define";
-import { getJob, registerJob } from "../../src/jobs/registry";
+import { defineJob, type Range } from "../../src/jobs/define";
 
-type Totals = { rows: number; totalAmount: string };
-const combine = fields<Totals>({ rows: count(), totalAmount: decimalSum("0.00") });
+/** The `orders-total` combiner, shared by the test jobs. */
+export const totalsCombine = fields({ rows: count(), totalAmount: decimalSum("0.00") });
 
-async function totals(sql: Sql, t: { table: Identifier; key: Identifier }, range: Range): Promise<Totals> {
+/** `orders-total`'s aggregate over one range of any table with an `amount` column. */
+export async function totals(sql: Sql, t: { table: Identifier; key: Identifier }, range: Range) {
   const [row] = await sql<{ rows: string; total: string }>`
     SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total
     FROM ${t.table} WHERE ${t.key} BETWEEN ${range.start} AND ${range.end}`;
   return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
 }
 
-const flaky = defineJob<Totals>({
+export const flaky = defineJob({
   name: "test-flaky",
   table: "orders",
   key: "id",
@@ -36,7 +34,7 @@ const flaky = defineJob<Totals>({
     if (range.attempt === 1 && range.id % 3 === 0) throw new Error(`injected failure in range ${range.id}`);
     return totals(sql, target, range);
   },
-  combine,
+  combine: totalsCombine,
 });
 
 /**
@@ -44,7 +42,7 @@ const flaky = defineJob<Totals>({
  * does not combine; a parameter the driver cannot serialise (a circular
  * object); or a query bound with too few parameters (Postgres answers 08P01).
  */
-const broken = defineJob<Totals, { mode: "throw" | "bad-result" | "bad-param" | "bad-bind" }>({
+export const broken = defineJob({
   name: "test-broken",
   table: "orders",
   key: "id",
@@ -61,10 +59,10 @@ const broken = defineJob<Totals, { mode: "throw" | "bad-result" | "bad-param" | 
     if (range.id === 0 && params.mode === "bad-result") return { rows: totalsOf.rows, totalAmount: "NaN" };
     return totalsOf;
   },
-  combine,
+  combine: totalsCombine,
 });
 
-const poison = defineJob<Totals>({
+export const poison = defineJob({
   name: "test-poison",
   table: "orders",
   key: "id",
@@ -76,10 +74,10 @@ const poison = defineJob<Totals>({
       FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
     return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
   },
-  combine,
+  combine: totalsCombine,
 });
 
-const slow = defineJob<Totals, { sleepMs?: number; sleepMsPerKey?: number }>({
+export const slow = defineJob({
   name: "test-slow",
   table: "orders",
   key: "id",
@@ -90,36 +88,5 @@ const slow = defineJob<Totals, { sleepMs?: number; sleepMsPerKey?: number }>({
     await sql`SELECT pg_sleep(${ms / 1000})`;
     return totals(sql, target, range);
   },
-  combine,
+  combine: totalsCombine,
 });
-
-/** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
-function sumJob(table: string, allowUnindexedKey = false) {
-  return defineJob<Totals, { sleepMs?: number }>({
-    name: `sum-${table.replace(/_/g, "-")}${allowUnindexedKey ? "-allowed" : ""}`,
-    table,
-    key: "id",
-    allowUnindexedKey,
-    params: z.object({ sleepMs: z.number().min(0).optional() }).strict().optional().transform((p) => p ?? {}),
-    async process(range, { sql, target, params }) {
-      if (params.sleepMs) await sql`SELECT pg_sleep(${params.sleepMs / 1000})`;
-      return totals(sql, target, range);
-    },
-    combine,
-  });
-}
-
-const fixtures = ["t_dense", "t_gaps", "t_skewed", "t_small", "t_empty", "t_single", "t_nostats", "t_grow", "t_text_key", "t_unindexed", "t_int4"]
-  .map((t) => sumJob(t))
-  .concat(sumJob("t_unindexed", true));
-
-/** Registers once per isolate: every test file runs this setup. */
-function add<P>(job: Job<Totals, P>): void {
-  if (!getJob(job.name)) registerJob(job);
-}
-
-add(flaky);
-add(broken);
-add(poison);
-add(slow);
-fixtures.forEach(add);

@@ -4,12 +4,11 @@
  * show (and benchmark) what pushing the aggregate into SQL saves, and as a
  * template for jobs whose work cannot be expressed in SQL.
  */
-import { DecimalSum } from "../lib/decimal";
-import { count, decimalSum, fields } from "./combiners";
-import { defineJob } from "./define";
-import type { OrdersTotal } from "./orders-total";
+import { count, decimalSum, fields } from "../../src/jobs/combiners";
+import { defineJob } from "../../src/jobs/define";
+import { DecimalSum } from "../../src/lib/decimal";
 
-export default defineJob<OrdersTotal>({
+export const ordersPull = defineJob({
   name: "orders-pull",
   description: "orders-total, pulling every row to the Worker (for comparison)",
   table: "orders",
@@ -23,5 +22,5 @@ export default defineJob<OrdersTotal>({
     for (const row of rows) if (row.amount !== null) total.add(row.amount);
     return { rows: rows.length, totalAmount: total.toString() };
   },
-  combine: fields<OrdersTotal>({ rows: count(), totalAmount: decimalSum("0.00") }),
+  combine: fields({ rows: count(), totalAmount: decimalSum("0.00") }),
 });

@@ -1,0 +1,19 @@
+/**
+ * The job list of the dev configuration: the shipped jobs (src/jobs/index.ts)
+ * plus the jobs the benchmark and the end-to-end tests need. They never ship:
+ * `wrangler deploy` bundles src/jobs/index.ts alone, and `npm run check` fails
+ * if one of these names turns up in its bundle (dev/check-bundle.ts).
+ *
+ * Selected as `@jobs` by `wrangler dev --tsconfig dev/jobs/tsconfig.json`
+ * (dev/lib/stack.ts, `devJobs: true`: the benchmark and the end-to-end stack)
+ * and, with the test-only jobs added, by the test suite (test/jobs/index.ts).
+ */
+import { jobs as shipped } from "../../src/jobs/index";
+import { noop } from "./noop";
+import { ordersPull } from "./orders-pull";
+import { stagedPaymentsTotal } from "./staged-payments-total";
+
+/** The jobs that exist only in this configuration. */
+export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal] as const;
+
+export const jobs = [...shipped, ...devOnlyJobs] as const;
