@@ -99,7 +99,7 @@ const JOB_RESULTS: Record<string, (r: Rand) => Json> = {
   "orders-total": totals,
   "orders-pull": totals,
   "staged-payments-total": totals,
-  noop: (r) => ({ ranges: 1 + int(r, 3), keys: int(r, 10_000) }),
+  noop: (r) => ({ ranges: 1 + int(r, 3), keys: String(int(r, 10_000)) }),
 };
 /** Jobs that exist only in tests (test/setup/jobs.ts and test files): all of them return totals. */
 const TEST_ONLY_JOB = /^(test-|sum-t-)/;

@@ -21,8 +21,8 @@ describe("run ids", () => {
   });
 
   it("makes ids that are valid run ids and sort by creation", () => {
-    const a = newRunId(1_000);
-    const b = newRunId(2_000_000);
+    const a = newRunId(Date.parse("2026-11-28T03:00:00Z"));
+    const b = newRunId(Date.parse("2026-11-28T03:00:01Z"));
     expect(isRunId(a) && isRunId(b)).toBe(true);
     expect(a < b).toBe(true);
     expect(isRunId("../etc")).toBe(false);
