@@ -7,10 +7,26 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, inject } from "vitest";
 import type { Coordinator } from "../src/coordinator/coordinator";
-import type { RangeMessage } from "../src/coordinator/types";
+import { coordinatorFor } from "../src/coordinator/stub";
+import type { LaneMessage } from "../src/coordinator/types";
 import { allRanges, api, expectTiles, getRun, ordersTruth, peakDatabaseLoad, query, startRun, waitForRun } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A queue that keeps the first `n` lane starts it is given (into `kept`) and sends the rest to `real`. */
+function lossyQueue(real: Queue, kept: LaneMessage[], n: number): Queue {
+  const lossy = {
+    sendBatch: async (messages: Iterable<MessageSendRequest<LaneMessage>>) => {
+      const rest: Array<MessageSendRequest<LaneMessage>> = [];
+      for (const m of messages) {
+        if (kept.length < n) kept.push(m.body);
+        else rest.push(m);
+      }
+      if (rest.length) await real.sendBatch(rest);
+    },
+  };
+  return lossy as unknown as Queue;
+}
 
 describe("faults", () => {
   it("a consumer that throws on the first attempt of a third of the ranges: exact, attempts in the ledger", async () => {
@@ -60,34 +76,50 @@ describe("faults", () => {
     expect(ranges.some((r) => r.attempts > 1)).toBe(true);
   });
 
-  it("a lost message: the lease expires, the alarm re-dispatches, exact", async () => {
+  it("a lost lane start: the lane is given up after the lease, another starts, exact, nothing spent", async () => {
     const runId = `lost-${crypto.randomUUID()}`;
     const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(runId));
-    const dropped: RangeMessage[] = [];
+    const dropped: LaneMessage[] = [];
     await runInDurableObject(stub, async (instance: Coordinator) => {
       // A queue that loses the first message it is given, as a local queue
       // does on restart; everything else goes through to the real queue.
-      const real = env.RANGES;
-      const lossy = {
-        sendBatch: async (messages: Iterable<MessageSendRequest<RangeMessage>>) => {
-          const rest: Array<MessageSendRequest<RangeMessage>> = [];
-          for (const m of messages) {
-            if (dropped.length === 0) dropped.push(m.body);
-            else rest.push(m);
-          }
-          if (rest.length) await real.sendBatch(rest);
-        },
-      };
-      (instance as unknown as { env: Env }).env = { ...env, RANGES: lossy as unknown as Queue };
-      const created = await instance.create({ runId, job: "orders-total", start: 1n, end: 20_000n, rowsPerRange: 2_000, leaseSeconds: 2 });
+      (instance as unknown as { env: Env }).env = { ...env, RANGES: lossyQueue(env.RANGES, dropped, 1) };
+      const created = await instance.create({ runId, job: "orders-total", start: 1n, end: 20_000n, rowsPerRange: 2_000, split: "uniform", concurrency: 1, leaseSeconds: 2, canary: false });
       expect(created.ok).toBe(true);
     });
     expect(dropped).toHaveLength(1);
     const run = await waitForRun(runId);
     expect(run.status).toBe("succeeded");
     expect(run.result).toEqual(await ordersTruth("orders", 1n, 20_000n));
-    const lost = (await allRanges(runId)).find((r) => r.id === dropped[0]?.rangeId);
-    expect(lost?.attempts).toBe(2);
+    // A lane start leases nothing, so losing one cost no range an attempt.
+    expect((await allRanges(runId)).map((r) => r.attempts)).toEqual(Array(10).fill(1));
+  });
+
+  it("a lane killed mid-range: its leases expire, the range it began is retried, the ones it held are given back unspent", async () => {
+    const runId = `killed-${crypto.randomUUID()}`;
+    const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(runId));
+    const captured: LaneMessage[] = [];
+    await runInDurableObject(stub, async (instance: Coordinator) => {
+      // The first lane start never reaches a consumer: this test plays that lane, and kills it.
+      (instance as unknown as { env: Env }).env = { ...env, RANGES: lossyQueue(env.RANGES, captured, 1) };
+      const created = await instance.create({ runId, job: "orders-total", start: 1n, end: 20_000n, rowsPerRange: 2_000, split: "uniform", concurrency: 1, leaseSeconds: 2, maxAttempts: 1, canary: false });
+      expect(created.ok).toBe(true);
+    });
+    const lane = captured[0]?.lane ?? -1;
+    const coordinator = coordinatorFor(env, runId);
+    const grant = await coordinator.lane({ lane, reports: [], started: [], release: [], want: 3, done: false });
+    expect(grant.ranges.map((r) => r.rangeId)).toEqual([0, 1, 2]);
+    // It begins range 0, says so, and dies without another word.
+    await coordinator.lane({ lane, reports: [], started: [[0, 1]], release: [], want: 0, done: false });
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("failed"); // maxAttempts 1: the range that ran and lost its lease has spent its only try
+    const ranges = await allRanges(runId);
+    expect(ranges.filter((r) => r.status === "failed").map((r) => [r.id, r.error?.code])).toEqual([[0, "lease_expired"]]);
+    // Ranges 1 and 2 never began: their first lease was given back, and they succeeded on the next.
+    expect(ranges.filter((r) => r.id === 1 || r.id === 2).map((r) => [r.status, r.attempts])).toEqual([["done", 2], ["done", 2]]);
+    const inBad = await ordersTruth("orders", 1n, 2_000n);
+    const all = await ordersTruth("orders", 1n, 20_000n);
+    expect((run.result as { rows: number }).rows).toBe(all.rows - inBad.rows);
   });
 
   it("a poison range fails the run with the exact partial result; retry after the fix succeeds", async () => {

@@ -1,17 +1,17 @@
 /**
  * The fold (DESIGN invariant 2), in the Coordinator's real SQLite storage and
- * through the real consumer: each range's result is folded exactly once, so
+ * through its lane calls: each range's result is folded exactly once, so
  * duplicate, late and stale reports change nothing; a transient failure is
  * retried and a permanent one fails the range.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../src/index";
 import { describe, expect, it } from "vitest";
+import { coordinatorFor } from "../src/coordinator/stub";
 import { applyReports } from "../src/coordinator/fold";
 import { Ledger } from "../src/coordinator/ledger";
 import { migrate } from "../src/coordinator/schema";
-import type { RangeMessage, RangeReport } from "../src/coordinator/types";
+import type { RangeReport } from "../src/coordinator/types";
 import { getJob } from "../src/jobs/registry";
 import { planUniform } from "../src/planning/uniform";
 import { integerKey } from "../src/planning/keys/integer";
@@ -32,7 +32,7 @@ function seedLedger(state: DurableObjectState, end: bigint, concurrency: number)
   ledger.insertRun({
     run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: end.toString(),
     snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency, max_attempts: 3, lease_ms: 60_000, timeout_ms: 30_000,
-    params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0,
+    params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0, planning_ms: null,
   });
   ledger.insertRanges(planUniform(1n, end, 10n).map((r) => ({ start: r.start.toString(), end: r.end.toString() })));
   const apply = (reports: RangeReport[], now: number) => {
@@ -48,7 +48,7 @@ describe("applyReports", () => {
     const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`ledger-${crypto.randomUUID()}`));
     await runInDurableObject(stub, (_instance, state) => {
       const { ledger, apply } = seedLedger(state, 30n, 3);
-      expect(ledger.lease(3, 0, 60_000).map((r) => r.attempt)).toEqual([1, 1, 1]);
+      expect(ledger.lease(3, 0, 60_000, 1).map((r) => r.attempt)).toEqual([1, 1, 1]);
 
       const first = state.storage.transactionSync(() =>
         apply([ok(0, 1, 10, "1.10"), ok(0, 1, 10, "1.10"), ok(1, 1, 10, "2.20")], 1),
@@ -80,7 +80,7 @@ describe("applyReports", () => {
     const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`ledger-${crypto.randomUUID()}`));
     await runInDurableObject(stub, (_instance, state) => {
       const { ledger, apply } = seedLedger(state, 20n, 2);
-      ledger.lease(2, 0, 60_000);
+      ledger.lease(2, 0, 60_000, 1);
       const outcome = state.storage.transactionSync(() =>
         apply(
           [
@@ -95,40 +95,34 @@ describe("applyReports", () => {
       expect(ledger.failedRanges(10)).toEqual([
         { rangeId: 1, start: "11", end: "20", attempts: 1, code: "42P01", message: "no table" },
       ]);
-      const wake = ledger.nextWakeup();
+      const wake = ledger.firstRetryAfter(10);
       expect(wake).not.toBeNull();
-      expect(ledger.lease(1, 10, 60_000)).toEqual([]);
-      expect(ledger.lease(1, (wake ?? 0) + 1, 60_000).map((r) => [r.id, r.attempt])).toEqual([[0, 2]]);
+      expect(ledger.lease(1, 10, 60_000, 1)).toEqual([]);
+      expect(ledger.lease(1, (wake ?? 0) + 1, 60_000, 1).map((r) => [r.id, r.attempt])).toEqual([[0, 2]]);
     });
   });
 });
 
-describe("duplicate delivery through the real consumer", () => {
-  it("reports every range twice, out of order, and the result still equals SQL", async () => {
+describe("duplicate and late reports through the Coordinator's lane calls", () => {
+  it("reports every range twice, out of order, racing the lanes, and the result still equals SQL", async () => {
     const rowsPerRange = 2_500;
-    const started = await startRun("orders-total", { rowsPerRange, concurrency: 20, split: "uniform" });
+    const started = await startRun("orders-total", { rowsPerRange, concurrency: 4, split: "uniform", canary: false });
     const bounds = { start: BigInt(started.bounds.start ?? "0"), end: BigInt(started.bounds.end ?? "0") };
     const ranges = planUniform(bounds.start, bounds.end, BigInt(rowsPerRange));
     expect(ranges.length).toBe(started.ranges.total);
-
-    // A second delivery of every message, newest first, racing the queue's own.
-    const messages = ranges
-      .map((r, i) => ({
-        id: `dup-${i}`,
-        timestamp: new Date(),
-        attempts: 1,
-        body: {
-          v: 1, runId: started.runId, job: "orders-total", rangeId: i, attempt: 1,
-          start: r.start.toString(), end: r.end.toString(), timeoutMs: 30_000, leaseUntil: Date.now() + 60_000, params: null,
-        } satisfies RangeMessage,
-      }))
-      .reverse();
-    const batch = createMessageBatch<unknown>("rangemap-ranges", messages);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
-    const result = await getQueueResult(batch, ctx);
-    expect(result.explicitAcks.length).toBe(ranges.length);
-    expect(result.retryMessages).toEqual([]);
+    // Each range's true result, from SQL, reported by a lane the Coordinator does not know.
+    const reports: RangeReport[] = [];
+    for (const [i, r] of ranges.entries()) {
+      const t = await ordersTruth("orders", r.start, r.end);
+      reports.push(ok(i, 1, t.rows, t.totalAmount ?? "0"));
+    }
+    const coordinator = coordinatorFor(env, started.runId);
+    const stranger = { lane: 1_000_000, started: [], release: [], want: 5, done: false };
+    const answers = await Promise.all([
+      coordinator.lane({ ...stranger, reports: [...reports].reverse() }),
+      coordinator.lane({ ...stranger, reports }),
+    ]);
+    expect(answers.every((a) => a.stop && a.ranges.length === 0)).toBe(true); // an unknown lane is leased nothing
 
     const run = await waitForRun(started.runId);
     expect(run.status).toBe("succeeded");
@@ -136,12 +130,7 @@ describe("duplicate delivery through the real consumer", () => {
     expect(run.rows).toBe((await ordersTruth()).rows);
 
     // Late reports after the run finished change nothing either.
-    const late = createMessageBatch<unknown>("rangemap-ranges", messages.slice(0, 5));
-    const lateCtx = createExecutionContext();
-    await worker.queue(late, env, lateCtx);
-    const lateResult = await getQueueResult(late, lateCtx);
-    expect(lateResult.explicitAcks.length).toBe(5); // acked, not redelivered forever
-    expect(lateResult.retryMessages).toEqual([]);
+    await coordinator.lane({ ...stranger, reports: reports.slice(0, 5) });
     expect((await getRun(started.runId)).result).toEqual(run.result);
   });
 });

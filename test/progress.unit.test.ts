@@ -16,6 +16,8 @@ function run(done: number, extra: Partial<RunStatus> = {}): RunStatus {
     bounds: { start: "1", end: "100000", endFromSnapshot: false },
     ranges: { total: 10, pending: 10 - done - 1, running: 1, done, failed: 0 },
     concurrency: { limit: 8, effective: 8 },
+    lanes: { active: 1, calls: 0 },
+    planningMs: 3,
     rows: done * 10_000, canary: null, result: null, errors: [],
     options: { split: "uniform", rowsPerRange: 10_000, concurrency: 8, maxAttempts: 3, leaseSeconds: 60, timeoutSeconds: 30 },
     createdAt: new Date(Date.now() - 2_000).toISOString(), updatedAt: new Date().toISOString(), finishedAt: null,

@@ -1,93 +1,81 @@
 /**
- * The queue consumer: runs a batch of ranges and reports them.
+ * The queue consumer: each message starts one lane (lane-runner.ts).
  *
- * - At most 6 ranges run at once, the Workers outgoing-connection limit; each
- *   lane keeps one connection for the ranges it runs in turn.
- * - The batch's results go to each run's Coordinator in one RPC.
- * - Each message is acked only after its outcome (success or failure) is in
- *   the Coordinator's ledger; if the report cannot be delivered the message is
- *   retried, so nothing is dropped on the floor.
+ * - At most MAX_LANES lanes run in one invocation: a Worker invocation may
+ *   hold at most 6 outgoing connections, and each lane holds one. Extra
+ *   messages (max_batch_size should prevent them) wait for another invocation.
+ * - A message is acked once its lane has handed back; a lane that could not
+ *   reach its Coordinator is retried, and what it held comes back through the
+ *   leases, so nothing is dropped on the floor.
+ * - `COORDINATOR_RPC_DELAY_MS` (benchmarks and tests only) delays every
+ *   Coordinator call both ways, to model a consumer far from the Coordinator.
  */
-import { logError } from "../lib/log";
-import { getJob } from "../jobs/registry";
-import type { RangeMessage, RangeReport } from "../coordinator/types";
-import { Lane } from "./lane";
-import { runRange } from "./run-range";
-import { policyOf } from "../lib/error-policy";
-import { describeError } from "../lib/errors";
 import { coordinatorFor } from "../coordinator/stub";
+import type { LaneCall, LaneGrant, LaneMessage } from "../coordinator/types";
+import { getJob } from "../jobs/registry";
+import { messageOf } from "../lib/errors";
+import { logError } from "../lib/log";
+import { Lane } from "./lane";
+import { LaneRunner, type LaneRpc } from "./lane-runner";
 
-/** Ranges of one batch in flight at once. */
-export const LANES = 6;
+/** Lanes, and so connections, one invocation runs at once. */
+export const MAX_LANES = 6;
 
-function isRangeMessage(body: unknown): body is RangeMessage {
+function isLaneMessage(body: unknown): body is LaneMessage {
   if (typeof body !== "object" || body === null) return false;
   const b = body as Record<string, unknown>;
-  return (
-    b["v"] === 1 && typeof b["runId"] === "string" && typeof b["job"] === "string" &&
-    typeof b["rangeId"] === "number" && typeof b["attempt"] === "number" &&
-    typeof b["start"] === "string" && typeof b["end"] === "string" && typeof b["timeoutMs"] === "number" && typeof b["leaseUntil"] === "number"
-  );
+  return b["v"] === 2 && typeof b["runId"] === "string" && typeof b["job"] === "string" && typeof b["lane"] === "number";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function laneRpc(env: Env, runId: string): LaneRpc {
+  const coordinator = coordinatorFor(env, runId);
+  const delay = Math.max(0, Number(env.COORDINATOR_RPC_DELAY_MS) || 0);
+  if (delay === 0) return (call) => coordinator.lane(call);
+  return async (call: LaneCall): Promise<LaneGrant> => {
+    await sleep(delay);
+    const grant = await coordinator.lane(call);
+    await sleep(delay);
+    return grant;
+  };
 }
 
 export async function handleBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const work: Array<{ msg: Message<unknown>; body: RangeMessage }> = [];
+  const label = crypto.randomUUID().slice(0, 8);
+  const lanes: Array<Promise<void>> = [];
   for (const msg of batch.messages) {
-    if (isRangeMessage(msg.body)) work.push({ msg, body: msg.body });
-    else {
+    if (!isLaneMessage(msg.body)) {
       // Not ours, or from an incompatible version: let it reach the dead-letter queue.
-      logError("malformed range message", { messageId: msg.id });
+      logError("malformed lane message", { messageId: msg.id });
       msg.retry();
+      continue;
     }
+    if (lanes.length >= MAX_LANES) {
+      msg.retry({ delaySeconds: 1 });
+      continue;
+    }
+    const body = msg.body;
+    lanes.push(
+      runLane(env, body, label).then(
+        () => msg.ack(),
+        (err: unknown) => {
+          logError("lane failed; its message is retried", { runId: body.runId, lane: body.lane, error: messageOf(err) });
+          msg.retry({ delaySeconds: 1 });
+        },
+      ),
+    );
   }
-
-  const reports = new Map<string, Array<{ msg: Message<unknown>; report: RangeReport }>>();
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(LANES, work.length) }, async () => {
-    const lane = new Lane(env);
-    try {
-      while (next < work.length) {
-        const item = work[next++];
-        if (!item) break;
-        const report = await processOne(lane, item.body);
-        if (!report.ok) {
-          const { runId, rangeId, attempt } = item.body;
-          logError("range attempt failed", { runId, rangeId, attempt, code: report.error.code, retryable: policyOf(report.error.code).retryable, error: report.error.message });
-        }
-        const list = reports.get(item.body.runId) ?? [];
-        list.push({ msg: item.msg, report });
-        reports.set(item.body.runId, list);
-      }
-    } finally {
-      await lane.reset();
-    }
-  });
   await Promise.all(lanes);
-
-  await Promise.all(
-    [...reports].map(async ([runId, items]) => {
-      try {
-        await coordinatorFor(env, runId).report(items.map((i) => i.report));
-        for (const i of items) i.msg.ack();
-      } catch (err) {
-        const error = describeError(err);
-        logError("report failed; retrying its messages", { runId, ranges: items.length, error: error.message });
-        for (const i of items) i.msg.retry({ delaySeconds: 1 });
-      }
-    }),
-  );
 }
 
-async function processOne(lane: Lane, body: RangeMessage): Promise<RangeReport> {
-  const job = getJob(body.job);
+async function runLane(env: Env, msg: LaneMessage, label: string): Promise<void> {
+  const rpc = laneRpc(env, msg.runId);
+  const job = getJob(msg.job);
   if (!job) {
-    return {
-      rangeId: body.rangeId,
-      attempt: body.attempt,
-      ok: false,
-      error: { code: "job_not_found", message: `no job named ${body.job} in this Worker` },
-      durationMs: 0,
-    };
+    // The Coordinator fails the run when its job is gone; the lane only says it is done.
+    await rpc({ lane: msg.lane, reports: [], started: [], release: [], want: 0, done: true });
+    return;
   }
-  return runRange(lane, job, body);
+  await new LaneRunner(msg.lane, msg.runId, job, new Lane(env, label), rpc).run();
 }

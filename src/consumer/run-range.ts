@@ -6,7 +6,8 @@
 import { sqlOf, type Queryable } from "../db/sql";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
-import type { RangeFailure, RangeMessage, RangeReport } from "../coordinator/types";
+import type { RangeFailure, RangeReport, RangeTask } from "../coordinator/types";
+import { keyTypeOf } from "../planning/keys";
 import type { Lane } from "./lane";
 
 /** Runs `fn` with an abort signal, rejecting with a `range_timeout` after `ms`. */
@@ -59,36 +60,33 @@ function checkResult(job: Job<Json, unknown>, result: Json): number {
   return rows;
 }
 
-export async function runRange(lane: Lane, job: Job<Json, unknown>, msg: RangeMessage): Promise<RangeReport> {
+/** What a range needs from its run, besides its own keys. */
+export interface RangeContext {
+  runId: string;
+  timeoutMs: number;
+  /** The run's parameters, already parsed by the job's schema. */
+  params: unknown;
+}
+
+/**
+ * Runs one range of `job` on the lane's connection. A failure resets the
+ * connection, so nothing a failed range left behind reaches the next one.
+ */
+export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeTask, ctx: RangeContext): Promise<RangeReport> {
   const started = Date.now();
-  const base = { rangeId: msg.rangeId, attempt: msg.attempt };
-  const fail = (error: RangeFailure) => ({
-    ...base,
-    ok: false as const,
-    error,
-    durationMs: Date.now() - started,
-  });
-  if (started + msg.timeoutMs > msg.leaseUntil) {
-    // Queued behind other ranges of a big batch until it could no longer finish
-    // within its lease: running it now could overlap the Coordinator's resend.
-    return fail({ code: "not_started", message: "the range waited past its lease and was not started" });
-  }
-  let params: unknown = msg.params;
-  if (job.params) {
-    const parsed = job.params.safeParse(msg.params ?? undefined);
-    if (!parsed.success) return fail({ code: "invalid_params", message: parsed.error.message });
-    params = parsed.data;
-  }
+  const base = { rangeId: task.rangeId, attempt: task.attempt };
   try {
-    const range = { id: msg.rangeId, start: BigInt(msg.start), end: BigInt(msg.end), attempt: msg.attempt };
-    const result = await withTimeout(msg.timeoutMs, (signal) =>
-      job.process(range, { sql: sqlOf(rangeQueryable(lane, signal)), target: targetOf(job), params, signal, runId: msg.runId }),
+    const keys = keyTypeOf(job);
+    const range = { id: task.rangeId, start: keys.decode(task.start), end: keys.decode(task.end), attempt: task.attempt };
+    const result = await withTimeout(ctx.timeoutMs, (signal) =>
+      job.process(range, { sql: sqlOf(rangeQueryable(lane, signal)), target: targetOf(job), params: ctx.params, signal, runId: ctx.runId }),
     );
     const rows = checkResult(job, result);
     return { ...base, ok: true, result, rows, durationMs: Date.now() - started };
   } catch (err) {
     await lane.reset();
     const { code, message } = describeError(err);
-    return fail({ code, message });
+    const error: RangeFailure = { code, message };
+    return { ...base, ok: false, error, durationMs: Date.now() - started };
   }
 }

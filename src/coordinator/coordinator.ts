@@ -10,9 +10,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { getJob } from "../jobs/registry";
-import { dispatch } from "./dispatch";
+import { nextWake, sendGiveUpMs, startLanes } from "./dispatch";
 import { expireLeases } from "./failures";
-import { applyReports, type ReportOutcome } from "./fold";
+import { answerLane } from "./lane-call";
+import { Lanes } from "./lanes";
 import { Ledger } from "./ledger";
 import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
@@ -27,13 +28,11 @@ import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
 import { Watchers } from "./watch";
-import type { RangeMessage, RangeReport, RangeState, RunOutcome, RunStatus } from "./types";
-
-/** If the queue refused a send, look again this soon. */
-const RESEND_DELAY_MS = 1_000;
+import type { LaneCall, LaneGrant, LaneMessage, RangeState, RunOutcome, RunStatus } from "./types";
 
 export class Coordinator extends DurableObject<Env> {
   private readonly ledger: Ledger;
+  private readonly lanes: Lanes;
   /** Whether this object has a ledger at all; looking up an unknown run id must not create one. */
   private ready = false;
   private creating: Promise<RunOutcome> | null = null;
@@ -43,6 +42,7 @@ export class Coordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.ledger = new Ledger(ctx.storage.sql);
+    this.lanes = new Lanes(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
       this.ready = hasSchema(ctx.storage.sql);
       if (this.ready) migrate(ctx.storage.sql);
@@ -77,25 +77,25 @@ export class Coordinator extends DurableObject<Env> {
   }
 
   /**
-   * Folds a batch of range reports from one consumer invocation, in one
-   * transaction, then refills the freed slots. Safe to call twice with the
-   * same reports.
+   * A lane's call: folds its reports and releases what it gives back, in one
+   * transaction, and leases it its next ranges or tells it to stop (see
+   * lane-call.ts). Safe to repeat: a report folds once, a release or a start
+   * applies to its own attempt only.
    */
-  async report(reports: RangeReport[]): Promise<ReportOutcome> {
+  async lane(call: LaneCall): Promise<LaneGrant> {
     const run = this.runRow();
-    if (!run || run.status !== "running") {
-      return { folded: 0, retried: 0, failed: 0, split: 0, ignored: reports.length };
-    }
+    const stop: LaneGrant = { ranges: [], stop: true, leaseUntil: 0, timeoutMs: 0, params: null, callIntervalMs: 1_000 };
+    if (!run) return stop;
     const job = getJob(run.job);
     if (!job) {
       await this.failForMissingJob(run.job);
-      return { folded: 0, retried: 0, failed: 0, split: 0, ignored: reports.length };
+      return stop;
     }
-    const outcome = this.ctx.storage.transactionSync(() =>
-      applyReports(keyTypeOf(job), this.ledger, run, reports, job.combine, Date.now()),
+    const { grant } = this.ctx.storage.transactionSync(() =>
+      answerLane(keyTypeOf(job), this.ledger, this.lanes, run, job, call, Date.now()),
     );
     await this.advance();
-    return outcome;
+    return grant;
   }
 
   /** Stops dispatching; reports that arrive later change nothing. */
@@ -106,7 +106,9 @@ export class Coordinator extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.ledger.setState("cancelled", "done", Date.now());
       // In-flight ranges will not be folded any more: show them as not done.
+      // Lanes hear the stop at their next call and take nothing more.
       this.ledger.releaseRunning();
+      this.lanes.clear();
     });
     this.pushStatus();
     await this.disarm();
@@ -157,7 +159,11 @@ export class Coordinator extends DurableObject<Env> {
     if (!run || run.status !== "running") return;
     const job = getJob(run.job);
     if (!job) return this.failForMissingJob(run.job);
-    this.ctx.storage.transactionSync(() => expireLeases(keyTypeOf(job), this.ledger, run, Date.now()));
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.lanes.drop(this.lanes.expired(now, run.lease_ms, run.lease_ms));
+      expireLeases(keyTypeOf(job), this.ledger, run, now);
+    });
     await this.advance();
   }
 
@@ -165,6 +171,7 @@ export class Coordinator extends DurableObject<Env> {
     const job = getJob(spec.job);
     if (!job) return failure("job_not_found", `no job named ${spec.job}`);
     const o = resolveOptions(spec, job);
+    const planningStarted = Date.now();
     const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
     if (!planned.ok) return planned;
     if (this.runRow()) return this.existing();
@@ -191,6 +198,7 @@ export class Coordinator extends DurableObject<Env> {
         params: JSON.stringify(spec.params ?? null),
         accumulator: JSON.stringify(job.combine.initial()),
         created_at: now,
+        planning_ms: now - planningStarted,
       });
       const text = ranges.map((r) => ({ start: keys.format(r.start), end: keys.format(r.end) }));
       this.ledger.insertRanges(text.slice(0, canary), null, true);
@@ -233,19 +241,23 @@ export class Coordinator extends DurableObject<Env> {
       this.ledger.setState(status, "done", now);
       await this.disarm();
       log("run finished", { runId: run.run_id, status });
-      // Not awaited: this runs inside report(), which a consumer is waiting on.
+      // Not awaited: this runs inside a lane's call, which the lane is waiting on.
       this.ctx.waitUntil(this.recordHistory());
       return;
     }
-    // Armed before the first await: if this object dies between leasing ranges
-    // and arming the alarm, the leases would otherwise never be looked at again.
+    if (run.send_failing_since !== null && now - run.send_failing_since > sendGiveUpMs(run)) {
+      await this.failRun(`the queue refused every lane start for ${Math.round((now - run.send_failing_since) / 1000)} s: ${run.error ?? ""}`);
+      return;
+    }
+    // Armed before the first await: if this object dies between booking lanes
+    // and arming the alarm, the lanes would otherwise never be looked at again.
     const provisional = now + run.lease_ms;
     const armedEarly = this.armedFor === null ? this.ctx.storage.setAlarm(provisional) : null;
     if (armedEarly) this.armedFor = provisional;
-    await dispatch(this.ledger, this.env.RANGES as Queue<RangeMessage>, run, now);
+    await startLanes(this.ledger, this.lanes, this.env.RANGES as Queue<LaneMessage>, run, now);
     await armedEarly;
-    let wake = this.ledger.nextWakeup();
-    if (wake === null) wake = now + RESEND_DELAY_MS;
+    const after = this.runRow() ?? run;
+    const wake = nextWake(this.ledger, this.lanes, after, Date.now()) ?? now + after.lease_ms;
     if (wake !== this.armedFor) {
       await this.ctx.storage.setAlarm(wake);
       this.armedFor = wake;
@@ -279,19 +291,26 @@ export class Coordinator extends DurableObject<Env> {
   private snapshot(): RunStatus {
     const run = this.runRow();
     if (!run) throw new Error("no run in this Coordinator");
-    return runStatus(this.ledger, run);
+    return runStatus(this.ledger, run, this.lanes.count().total);
   }
 
   /** The run's job was removed from the Worker: end the run, visibly, instead of retrying forever. */
   private async failForMissingJob(name: string): Promise<void> {
+    await this.failRun(`job ${name} is no longer registered in this Worker`);
+  }
+
+  /** Ends a running run as failed with `error`, releasing what its lanes hold. */
+  private async failRun(error: string): Promise<void> {
     const run = this.runRow();
     if (!run || run.status !== "running") return;
     this.ctx.storage.transactionSync(() => {
-      this.ledger.setState("failed", run.phase, Date.now(), `job ${name} is no longer registered in this Worker`);
+      this.ledger.setState("failed", run.phase, Date.now(), error);
       this.ledger.releaseRunning();
+      this.lanes.clear();
     });
+    this.pushStatus();
     await this.disarm();
-    logError("run failed: job missing", { runId: run.run_id, job: name });
+    logError("run failed", { runId: run.run_id, error });
     this.ctx.waitUntil(this.recordHistory());
   }
 }

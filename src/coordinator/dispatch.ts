@@ -1,78 +1,83 @@
 /**
- * Dispatch: turn free concurrency slots into leased ranges and queue messages.
+ * Dispatch: lanes in, ranges out.
  *
- * The lease is written before the message is sent. If the send fails, the
- * lease is given back; if the message is lost later, the lease expires and
- * the alarm re-dispatches it. So the ledger never waits on a message that
- * nobody will deliver (DESIGN invariants 3 and 4).
+ * - Starting lanes: while a run has due ranges and fewer lanes than its
+ *   effective concurrency, the Coordinator books lanes and sends one queue
+ *   message each. A message leases nothing: a range's lease starts when a
+ *   lane claims it, so a message may wait in the queue as long as it likes.
+ * - Granting: a lane's call leases it the next ranges. The lane keeps a few
+ *   ranges in hand so its next call overlaps its running query.
+ * - Waking: the alarm is set for the first thing that can move the run on
+ *   without a lane calling: a lease or a lane that runs out, a retry that a
+ *   free slot could start, or a resend after the queue refused one.
  */
 import { logError } from "../lib/log";
-import type { Json } from "../jobs/define";
-import type { Ledger, LeasedRange, RunRow } from "./ledger";
-import type { RangeMessage } from "./types";
+import type { Lanes } from "./lanes";
+import type { Ledger, RunRow } from "./ledger";
+import type { LaneMessage, RangeTask } from "./types";
 
-// Queues take at most 100 messages and 256 KB per sendBatch.
-const SEND_CHUNK = 100;
-const SEND_BYTES = 200 * 1024;
+/** Lane starts one run keeps in the queue at once: one consumer invocation's worth (max_batch_size). */
+export const MAX_STARTING_LANES = 6;
+/** Most ranges one call leases to a lane. */
+export const MAX_GRANT = 100;
+/** First resend delay after the queue refused a send; it doubles per failure. */
+const RESEND_BASE_MS = 1_000;
 
-export function toMessage(run: RunRow, range: LeasedRange, params: Json): RangeMessage {
-  return {
-    v: 1,
-    runId: run.run_id,
-    job: run.job,
-    rangeId: range.id,
-    attempt: range.attempt,
-    start: range.start,
-    end: range.end,
-    timeoutMs: run.timeout_ms,
-    leaseUntil: range.lease_until,
-    params,
-  };
-}
-
-/** Splits messages into sendBatch calls within the queue's count and size limits. */
-export function chunks(messages: RangeMessage[]): RangeMessage[][] {
-  const out: RangeMessage[][] = [];
-  let current: RangeMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = JSON.stringify(m).length + 64; // per-message overhead, generously
-    if (current.length > 0 && (current.length >= SEND_CHUNK || bytes + size > SEND_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+export function laneMessage(run: RunRow, lane: number): LaneMessage {
+  return { v: 2, runId: run.run_id, job: run.job, lane };
 }
 
 /**
- * Leases as many pending ranges as there are free slots and sends them.
- * Returns how many were sent.
+ * Books and sends lane starts up to the run's effective concurrency, while
+ * there is due work. A refused send unbooks its lanes and is counted; the
+ * caller's wake-up resends it with backoff. Returns how many lanes started.
  */
-export async function dispatch(
-  ledger: Ledger,
-  queue: Queue<RangeMessage>,
-  run: RunRow,
-  now: number,
-): Promise<number> {
-  const free = run.effective_concurrency - ledger.countInState("running");
-  const leased = ledger.lease(free, now, run.lease_ms, run.phase === "canary");
-  if (leased.length === 0) return 0;
-  const params = JSON.parse(run.params) as Json;
-  let sent = 0;
-  for (const chunk of chunks(leased.map((r) => toMessage(run, r, params)))) {
-    try {
-      await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" })));
-      sent += chunk.length;
-    } catch (err) {
-      ledger.unlease(leased.slice(sent).map((r) => r.id));
-      logError("queue send failed", { runId: run.run_id, error: err instanceof Error ? err.message : String(err) });
-      break;
-    }
+export async function startLanes(ledger: Ledger, lanes: Lanes, queue: Queue<LaneMessage>, run: RunRow, now: number): Promise<number> {
+  const { total, starting } = lanes.count();
+  const room = Math.min(run.effective_concurrency - total, MAX_STARTING_LANES - starting);
+  if (room <= 0) return 0;
+  // No more starting lanes than there is due work for them.
+  const want = Math.min(room, ledger.countDue(now, run.phase === "canary", MAX_STARTING_LANES) - starting);
+  if (want <= 0) return 0;
+  const ids = lanes.open(want, now);
+  try {
+    await queue.sendBatch(ids.map((id) => ({ body: laneMessage(run, id), contentType: "json" })));
+  } catch (err) {
+    lanes.drop(ids);
+    const error = err instanceof Error ? err.message : String(err);
+    ledger.noteSendFailure(`the queue refused to start lanes: ${error}`, now);
+    logError("queue send failed", { runId: run.run_id, lanes: ids.length, failures: run.send_failures + 1, error });
+    return 0;
   }
-  return sent;
+  if (run.send_failures > 0) ledger.clearSendFailures();
+  return ids.length;
+}
+
+/** Ranges for a lane: up to `want` (capped), leased until `until`, in key order. */
+export function grantRanges(ledger: Ledger, run: RunRow, lane: number, want: number, now: number, until: number): RangeTask[] {
+  return ledger
+    .lease(Math.min(Math.max(0, want), MAX_GRANT), now, until, lane, run.phase === "canary")
+    .map((r) => ({ rangeId: r.id, attempt: r.attempt, start: r.start, end: r.end }));
+}
+
+/** How long the run has been unable to start lanes before it fails: the queue is not coming back. */
+export function sendGiveUpMs(run: RunRow): number {
+  return Math.max(run.lease_ms, 60_000);
+}
+
+/**
+ * When the alarm must next look, or null when nothing is open. Only a retry
+ * still to come is a reason to wake, and only while a slot is free: one that
+ * is already due is started now or picked up by a lane that calls (waking
+ * for it while every slot is taken would loop).
+ */
+export function nextWake(ledger: Ledger, lanes: Lanes, run: RunRow, now: number): number | null {
+  const candidates: Array<number | null> = [ledger.firstLeaseEnd(), lanes.firstDeadline(run.lease_ms, run.lease_ms)];
+  if (run.send_failures > 0) {
+    candidates.push(now + Math.min(RESEND_BASE_MS * 2 ** (run.send_failures - 1), Math.max(RESEND_BASE_MS, run.lease_ms / 4)));
+  } else if (lanes.count().total < run.effective_concurrency) {
+    candidates.push(ledger.firstRetryAfter(now));
+  }
+  const times = candidates.filter((t): t is number => t !== null);
+  return times.length ? Math.min(...times) : null;
 }

@@ -69,15 +69,22 @@ export function failAttempt<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, ra
 }
 
 /**
- * Expired leases: the message was lost, or the consumer died (e.g. a worker
- * limit). The first expiry retries the range as it is; a range whose lease
- * expires again is split, as it is probably too big. Call inside a transaction.
+ * Expired leases: the lane died or lost touch (a killed consumer, a restart
+ * that emptied the queue). A range no lane said it began is not to blame: its
+ * attempt is given back. One that ran is retried as it is; if a range that
+ * ran loses its lease again it is split, as it is probably too big for a
+ * consumer. Call inside a transaction.
  */
 export function expireLeases<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, now: number): number {
   const expired = ledger.expiredLeases(now);
   for (const range of expired) {
+    if (range.started_attempt !== range.attempt) {
+      const message = "the lease ended before a lane began the range (the lane was lost)";
+      failAttempt(keys, ledger, run, range, { code: "not_started", message, durationMs: null }, now);
+      continue;
+    }
     const again = range.error_code === "lease_expired";
-    const message = "no report before the lease deadline (message lost, or the consumer died)";
+    const message = "no report before the lease deadline (the lane running it died or lost touch)";
     if (again && trySplit(keys, ledger, run, range, "lease_expired", message, now)) continue;
     failAttempt(keys, ledger, run, range, { code: "lease_expired", message, durationMs: null }, now);
   }

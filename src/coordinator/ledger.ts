@@ -34,6 +34,15 @@ export interface RunRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** Calls the run's lanes made. */
+  lane_calls: number;
+  planning_ms: number | null;
+  /** The id the next lane gets. */
+  next_lane: number;
+  /** Lane starts the queue refused in a row; the resend backs off with it. */
+  send_failures: number;
+  /** Since when every send failed; null while sends succeed. */
+  send_failing_since: number | null;
 }
 
 export interface RangeRow {
@@ -52,6 +61,10 @@ export interface RangeRow {
   error_code: string | null;
   error_message: string | null;
   updated_at: number | null;
+  /** The lane that holds the lease while `running`. */
+  lane: number | null;
+  /** The last attempt a lane said it began running. */
+  started_attempt: number | null;
 }
 
 export interface LeasedRange {
@@ -59,7 +72,6 @@ export interface LeasedRange {
   start: string;
   end: string;
   attempt: number;
-  lease_until: number;
 }
 
 export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total: number };
@@ -80,16 +92,17 @@ export class Ledger {
   insertRun(
     row: Omit<
       RunRow,
-      "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency" | "canary_finished_at"
+      | "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency" | "canary_finished_at"
+      | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since"
     >,
   ): void {
     this.sql.exec(
       `INSERT INTO run (id, run_id, job, status, phase, bounds_start, bounds_end, snapshot_end, split, canary_ranges, rows_per_range,
-         concurrency, effective_concurrency, max_attempts, lease_ms, timeout_ms, params, accumulator, created_at, updated_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         concurrency, effective_concurrency, max_attempts, lease_ms, timeout_ms, params, accumulator, created_at, updated_at, planning_ms)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.run_id, row.job, row.status, row.phase, row.bounds_start, row.bounds_end, row.snapshot_end, row.split, row.canary_ranges,
       row.rows_per_range, row.concurrency, row.concurrency, row.max_attempts, row.lease_ms, row.timeout_ms, row.params,
-      row.accumulator, row.created_at, row.created_at,
+      row.accumulator, row.created_at, row.created_at, row.planning_ms,
     );
   }
 
@@ -145,34 +158,67 @@ export class Ledger {
     return this.sql.exec<{ n: number }>("SELECT n FROM range_counts WHERE status = ?", status).one().n;
   }
 
-  /** Moves up to `n` due pending ranges (only canary ones if asked) to running with a fresh attempt and lease. */
-  lease(n: number, now: number, leaseMs: number, canaryOnly = false): LeasedRange[] {
+  /**
+   * Leases up to `n` due pending ranges (only canary ones if asked) to `lane`
+   * until `until`: each gets a fresh attempt number, never one used before.
+   */
+  lease(n: number, now: number, until: number, lane: number, canaryOnly = false): LeasedRange[] {
     if (n <= 0) return [];
     return this.sql
       .exec<LeasedRange & Rec>(
-        `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, not_before = NULL, updated_at = ?
+        `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, lane = ?, not_before = NULL, updated_at = ?
          WHERE id IN (SELECT id FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? AND canary >= ?
                       ORDER BY id LIMIT ?)
-         RETURNING id, start, end, attempt, lease_until`,
-        now + leaseMs, now, now, canaryOnly ? 1 : 0, n,
+         RETURNING id, start, end, attempt`,
+        until, lane, now, now, canaryOnly ? 1 : 0, n,
       )
       .toArray()
       .sort((a, b) => a.id - b.id);
   }
 
-  /** Gives back leases whose messages could not be sent; the attempt is not spent. */
-  unlease(ids: readonly number[]): void {
-    for (const id of ids) {
-      this.sql.exec(
-        "UPDATE ranges SET status = 'pending', attempt = attempt - 1, lease_until = NULL WHERE id = ? AND status = 'running'",
-        id,
-      );
+  /** Pending ranges (canary ones, if asked) due to run now, counted up to `limit`. */
+  countDue(now: number, canaryOnly: boolean, limit: number): number {
+    return this.sql
+      .exec<{ n: number }>(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? AND canary >= ? LIMIT ?)`,
+        now, canaryOnly ? 1 : 0, limit,
+      )
+      .one().n;
+  }
+
+  /** Extends the lease of every range `lane` holds: a lane that calls is alive. */
+  renewLane(lane: number, until: number): void {
+    this.sql.exec("UPDATE ranges SET lease_until = ? WHERE lane = ? AND status = 'running'", until, lane);
+  }
+
+  /** Notes that a lane began running these attempts (a range that never began is not to blame for its lease). */
+  markStarted(pairs: ReadonlyArray<readonly [number, number]>): void {
+    for (const [id, attempt] of pairs) {
+      this.sql.exec("UPDATE ranges SET started_attempt = ? WHERE id = ? AND attempt = ? AND status = 'running'", attempt, id, attempt);
     }
+  }
+
+  /**
+   * Gives back leased attempts that never ran. The attempt number stays used
+   * (a late report of it must never pass for a later attempt's); the range
+   * gets one more try instead. Returns how many were released.
+   */
+  release(pairs: ReadonlyArray<readonly [number, number]>, maxAttempts: number, now: number): number {
+    let released = 0;
+    for (const [id, attempt] of pairs) {
+      released += this.sql.exec(
+        `UPDATE ranges SET status = 'pending', lane = NULL, lease_until = NULL, updated_at = ?,
+           attempt_limit = coalesce(attempt_limit, ?) + 1
+         WHERE id = ? AND attempt = ? AND status = 'running'`,
+        now, maxAttempts, id, attempt,
+      ).rowsWritten > 0 ? 1 : 0;
+    }
+    return released;
   }
 
   markDone(id: number, rows: number, durationMs: number, now: number): void {
     this.sql.exec(
-      `UPDATE ranges SET status = 'done', rows = ?, duration_ms = ?, lease_until = NULL, not_before = NULL,
+      `UPDATE ranges SET status = 'done', rows = ?, duration_ms = ?, lease_until = NULL, lane = NULL, not_before = NULL,
          error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`,
       rows, durationMs, now, id,
     );
@@ -181,7 +227,7 @@ export class Ledger {
   /** Records a failed attempt: back to pending after `notBefore`, or failed for good when it is null. */
   markAttemptFailed(id: number, code: string | null, message: string, durationMs: number | null, notBefore: number | null, now: number): void {
     this.sql.exec(
-      `UPDATE ranges SET status = ?, lease_until = NULL, not_before = ?, duration_ms = coalesce(?, duration_ms),
+      `UPDATE ranges SET status = ?, lease_until = NULL, lane = NULL, not_before = ?, duration_ms = coalesce(?, duration_ms),
          error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`,
       notBefore === null ? "failed" : "pending", notBefore, durationMs, code, message.slice(0, MAX_ERROR_TEXT), now, id,
     );
@@ -194,7 +240,7 @@ export class Ledger {
   /** Retires a range in favour of children that cover it exactly. */
   markSplit(id: number, code: string | null, message: string, now: number): void {
     this.sql.exec(
-      `UPDATE ranges SET status = 'split', lease_until = NULL, not_before = NULL, error_code = ?, error_message = ?, updated_at = ?
+      `UPDATE ranges SET status = 'split', lease_until = NULL, lane = NULL, not_before = NULL, error_code = ?, error_message = ?, updated_at = ?
        WHERE id = ?`,
       code, message.slice(0, MAX_ERROR_TEXT), now, id,
     );
@@ -214,7 +260,7 @@ export class Ledger {
 
   /** Running ranges of a stopped run go back to pending: their reports will not be folded. */
   releaseRunning(): void {
-    this.sql.exec("UPDATE ranges SET status = 'pending', lease_until = NULL WHERE status = 'running'");
+    this.sql.exec("UPDATE ranges SET status = 'pending', lease_until = NULL, lane = NULL WHERE status = 'running'");
   }
 
   expiredLeases(now: number): RangeRow[] {
@@ -223,19 +269,33 @@ export class Ledger {
       .toArray();
   }
 
-  /** When the alarm must next look: the first lease deadline or retry time. */
-  nextWakeup(): number | null {
-    const lease = this.sql
-      .exec<{ at: number | null }>("SELECT min(lease_until) AS at FROM ranges WHERE status = 'running'")
-      .one().at;
-    const retry =
+  /** The first lease deadline of a running range; null when none runs. */
+  firstLeaseEnd(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT min(lease_until) AS at FROM ranges WHERE status = 'running'").one().at;
+  }
+
+  /** The first time after `now` that a pending range waiting out its backoff becomes due; null when none waits. */
+  firstRetryAfter(now: number): number | null {
+    return (
       this.sql
         .exec<{ at: number }>(
-          "SELECT not_before AS at FROM ranges WHERE status = 'pending' AND not_before IS NOT NULL ORDER BY not_before LIMIT 1",
+          "SELECT not_before AS at FROM ranges WHERE status = 'pending' AND not_before > ? ORDER BY not_before LIMIT 1",
+          now,
         )
-        .toArray()[0]?.at ?? null;
-    if (lease === null) return retry;
-    return retry === null ? lease : Math.min(lease, retry);
+        .toArray()[0]?.at ?? null
+    );
+  }
+
+  /** A lane start the queue refused: counted, and shown on the run while it lasts. */
+  noteSendFailure(error: string, now: number): void {
+    this.sql.exec(
+      "UPDATE run SET send_failures = send_failures + 1, send_failing_since = coalesce(send_failing_since, ?), error = ? WHERE id = 1",
+      now, error.slice(0, MAX_ERROR_TEXT),
+    );
+  }
+
+  clearSendFailures(): void {
+    this.sql.exec("UPDATE run SET send_failures = 0, send_failing_since = NULL, error = NULL WHERE id = 1");
   }
 
   /** True while some range (some canary range, if asked) is pending or running. */

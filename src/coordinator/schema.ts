@@ -72,6 +72,22 @@ const MIGRATIONS: string[] = [
    END;`,
   // The canary's figures are read on every status; keep that off a table scan.
   `CREATE INDEX ranges_canary ON ranges (canary, status);`,
+  // Hot lanes: a range is leased to a lane (one connection running ranges in
+  // turn); a lane is known from its start message until it hands back.
+  `ALTER TABLE ranges ADD COLUMN lane INTEGER;
+   ALTER TABLE ranges ADD COLUMN started_attempt INTEGER;
+   CREATE INDEX ranges_by_lane ON ranges (lane) WHERE status = 'running';
+   CREATE TABLE lanes (
+     id INTEGER PRIMARY KEY,
+     state TEXT NOT NULL,
+     sent_at INTEGER NOT NULL,
+     seen_at INTEGER
+   );
+   ALTER TABLE run ADD COLUMN lane_calls INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN planning_ms INTEGER;
+   ALTER TABLE run ADD COLUMN next_lane INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE run ADD COLUMN send_failures INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN send_failing_since INTEGER;`,
 ];
 
 /** Brings the ledger's schema up to date. */

@@ -23,7 +23,7 @@ function canaryStatus(ledger: Ledger, run: RunRow, total: number): CanaryStatus 
   return { ranges: c.ranges, done: c.done, failed: c.failed, rows: c.rows, seconds, projectedSeconds };
 }
 
-export function runStatus(ledger: Ledger, run: RunRow): RunStatus {
+export function runStatus(ledger: Ledger, run: RunRow, lanes: number): RunStatus {
   const errors: RunError[] = [];
   if (run.error) errors.push({ rangeId: null, code: null, message: run.error });
   errors.push(...ledger.failedRanges(MAX_ERRORS_SHOWN));
@@ -36,6 +36,8 @@ export function runStatus(ledger: Ledger, run: RunRow): RunStatus {
     bounds: { start: run.bounds_start, end: run.bounds_end, endFromSnapshot: run.snapshot_end === 1 },
     ranges: { total, pending, running, done, failed },
     concurrency: { limit: run.concurrency, effective: run.effective_concurrency },
+    lanes: { active: lanes, calls: run.lane_calls },
+    planningMs: run.planning_ms,
     rows: run.rows,
     canary: canaryStatus(ledger, run, total),
     result: JSON.parse(run.accumulator) as Json,

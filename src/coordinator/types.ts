@@ -13,20 +13,49 @@ export { isFinished, type RunState } from "../lib/run-state";
 export type RunPhase = "canary" | "main" | "done";
 export type RangeState = "pending" | "running" | "done" | "failed" | "split";
 
-/** The body of a queue message: "work on this range now". */
-export interface RangeMessage {
-  v: 1;
+/** The body of a queue message: "start a lane for this run". It leases nothing; the lane claims ranges when it calls. */
+export interface LaneMessage {
+  v: 2;
   runId: string;
   job: string;
+  /** The lane's id in the run's Coordinator; a lane the Coordinator no longer knows stops at once. */
+  lane: number;
+}
+
+/** One range leased to a lane. Keys in their text form. */
+export interface RangeTask {
   rangeId: number;
   attempt: number;
   start: string;
   end: string;
-  /** The consumer stops the range after this long and reports a timeout. */
-  timeoutMs: number;
-  /** Epoch ms when the lease ends; a range still queued in a lane by then is not started. */
+}
+
+/** A lane's call to its run's Coordinator: what it finished, what it started, how many more ranges it wants. */
+export interface LaneCall {
+  lane: number;
+  reports: RangeReport[];
+  /** Ranges (with their attempt) the lane began running since its last call. */
+  started: Array<[rangeId: number, attempt: number]>;
+  /** Leased ranges the lane gives back without running them; their attempts are not spent. */
+  release: Array<[rangeId: number, attempt: number]>;
+  /** How many more ranges to lease now. */
+  want: number;
+  /** The lane is handing back: it will call no more. */
+  done: boolean;
+}
+
+/** The Coordinator's answer to a lane. */
+export interface LaneGrant {
+  ranges: RangeTask[];
+  /** Stop taking ranges: the run is over, cancelled, or over its concurrency; release what is held. */
+  stop: boolean;
+  /** Every range the lane holds is leased until then (epoch ms); a range that could not finish by then is not started. */
   leaseUntil: number;
+  /** The range time limit and the run's parameters. */
+  timeoutMs: number;
   params: Json;
+  /** How often the lane should call at most, so all of the run's lanes together stay well within what one Coordinator serves. */
+  callIntervalMs: number;
 }
 
 export interface RangeFailure {
@@ -60,6 +89,10 @@ export interface RunStatus {
   ranges: { total: number; pending: number; running: number; done: number; failed: number };
   /** The run's concurrency limit, and the level it runs at now (lowered while the database is overloaded). */
   concurrency: { limit: number; effective: number };
+  /** Lanes running or starting now, and the calls the run's lanes have made to the Coordinator. */
+  lanes: { active: number; calls: number };
+  /** How long planning took; null for runs planned before it was recorded. */
+  planningMs: number | null;
   rows: number;
   /** The canary window and what it measured; null when the run had none. */
   canary: CanaryStatus | null;

@@ -16,10 +16,21 @@ export interface Connection extends Queryable {
   close(): Promise<void>;
 }
 
+export interface ConnectOptions {
+  /** Appended to `application_name` (`rangemap-<connector>/<label>`), e.g. the consumer invocation. */
+  label?: string | undefined;
+}
+
 export interface Connector {
   /** The connector's name, also sent to Postgres as part of `application_name`. */
   readonly name: string;
-  connect(): Promise<Connection>;
+  connect(options?: ConnectOptions): Promise<Connection>;
+}
+
+/** The `application_name` of a connection: always starts with `rangemap-<connector>`. */
+export function applicationName(connector: string, label?: string): string {
+  const safe = (label ?? "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 32);
+  return safe ? `${APPLICATION_NAME_PREFIX}-${connector}/${safe}` : `${APPLICATION_NAME_PREFIX}-${connector}`;
 }
 
 /** What the connectors read from the Worker's environment. */

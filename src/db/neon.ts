@@ -15,7 +15,7 @@
 import { Client } from "@neondatabase/serverless";
 import { CodedError, messageOf } from "../lib/errors";
 import { isSqlState } from "../lib/error-policy";
-import type { Connection, Connector } from "./connector";
+import { applicationName, type Connection, type Connector } from "./connector";
 
 export interface NeonEnv {
   DATABASE_URL: string;
@@ -64,9 +64,9 @@ class NeonConnection implements Connection {
 export function neonConnector(env: NeonEnv): Connector {
   return {
     name: NAME,
-    async connect() {
+    async connect(options = {}) {
       if (!env.DATABASE_URL) throw new CodedError("connection_failed", "DATABASE_URL is not set");
-      const client = new Client({ connectionString: env.DATABASE_URL, application_name: `rangemap-${NAME}` });
+      const client = new Client({ connectionString: env.DATABASE_URL, application_name: applicationName(NAME, options.label) });
       const proxy = env.NEON_WS_PROXY;
       if (proxy) {
         const config = client.neonConfig;

@@ -1,0 +1,221 @@
+/**
+ * A hot lane: one connection that runs a run's ranges in turn. It reports
+ * what it finished and leases what it runs next in the same Coordinator call,
+ * and keeps enough ranges in hand that the call overlaps the running query
+ * instead of following it. The queue only starts lanes; it is off the path of
+ * every range.
+ *
+ * How far ahead a lane leases adapts to what it measures: enough ranges to
+ * cover one Coordinator round trip plus the call interval the Coordinator
+ * asks for (so short ranges are reported in batches and one Coordinator
+ * stays far below its request limit), at most MAX_HELD. A lane hands back
+ * after LANE_LIFETIME_MS, so several runs share the consumers: the queue
+ * starts another lane for whatever is left.
+ */
+import type { LaneCall, LaneGrant, RangeReport, RangeTask } from "../coordinator/types";
+import type { AnyJob } from "../jobs/define";
+import { messageOf } from "../lib/errors";
+import { log } from "../lib/log";
+import type { Lane } from "./lane";
+import { runRange } from "./run-range";
+
+/** A lane stops taking ranges after this long and hands back. */
+export const LANE_LIFETIME_MS = 4_000;
+/** Most ranges a lane holds leased ahead. */
+export const MAX_HELD = 100;
+/** While a range runs this long with no call in flight, the lane calls anyway: it renews its leases and hears a stop. */
+export const HEARTBEAT_MS = 1_000;
+/** Tries of one Coordinator call before the lane gives up (its leases then expire and the ranges go to other lanes). */
+const CALL_TRIES = 4;
+
+/** The Coordinator as a lane sees it: one call. */
+export type LaneRpc = (call: LaneCall) => Promise<LaneGrant>;
+
+interface Held extends RangeTask {
+  leaseUntil: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Exponentially weighted moving average. */
+function ewma(previous: number | null, sample: number, weight = 0.3): number {
+  return previous === null ? sample : previous + weight * (sample - previous);
+}
+
+export class LaneRunner {
+  private held: Held[] = [];
+  private reports: RangeReport[] = [];
+  private started: Array<[number, number]> = [];
+  private released: Array<[number, number]> = [];
+  private inflight: Promise<void> | null = null;
+  private stopped = false;
+  private exhausted = false;
+  private timeoutMs = 0;
+  private params: unknown = undefined;
+  /** Why the run's parameters do not parse for this job; every range then fails with it. */
+  private paramsError: string | null = null;
+  private rangeMs: number | null = null;
+  private rttMs: number | null = null;
+  private callIntervalMs = 250;
+  private lastCallAt = 0;
+  private readonly born = Date.now();
+  /** Ranges run, for the log line. */
+  private ran = 0;
+
+  constructor(
+    private readonly lane: number,
+    private readonly runId: string,
+    private readonly job: AnyJob,
+    private readonly connection: Lane,
+    private readonly rpc: LaneRpc,
+  ) {}
+
+  /** Runs ranges until the run has none left for it, it is told to stop, or its lifetime is up; then hands back. */
+  async run(): Promise<void> {
+    try {
+      this.call(2);
+      await this.inflight;
+      for (;;) {
+        const next = this.stopped ? undefined : this.held.shift();
+        if (!next) {
+          if (this.inflight) {
+            await this.inflight;
+            continue;
+          }
+          if (!this.stopped && !this.exhausted && !this.expired()) {
+            this.call(this.wantMore());
+            continue;
+          }
+          break;
+        }
+        if (Date.now() + this.timeoutMs > next.leaseUntil) {
+          // It could no longer finish inside its lease: give it back unspent.
+          this.released.push([next.rangeId, next.attempt]);
+          continue;
+        }
+        this.started.push([next.rangeId, next.attempt]);
+        if (this.paramsError !== null) {
+          const error = { code: "invalid_params", message: this.paramsError };
+          this.reports.push({ rangeId: next.rangeId, attempt: next.attempt, ok: false, error, durationMs: 0 });
+          continue;
+        }
+        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, params: this.params });
+        this.maybeCall();
+        const report = await this.withHeartbeat(running);
+        this.rangeMs = ewma(this.rangeMs, report.durationMs);
+        this.reports.push(report);
+        this.ran++;
+      }
+    } finally {
+      await this.handBack();
+    }
+  }
+
+  /** Ranges to ask for so that what is held covers a round trip and the call interval. */
+  private depth(): number {
+    const per = Math.max(1, this.rangeMs ?? 50);
+    return Math.min(MAX_HELD, Math.max(2, Math.ceil(((this.rttMs ?? 0) + this.callIntervalMs) / per) + 1));
+  }
+
+  private wantMore(): number {
+    if (this.stopped || this.exhausted || this.expired()) return 0;
+    return Math.max(0, this.depth() - this.held.length);
+  }
+
+  private expired(): boolean {
+    return Date.now() - this.born >= LANE_LIFETIME_MS;
+  }
+
+  /** Calls when the held ranges run low, or when reports have waited long enough. */
+  private maybeCall(): void {
+    if (this.inflight) return;
+    const depth = this.depth();
+    const want = this.wantMore();
+    const refill = want > 0 && this.held.length <= Math.floor(depth / 2);
+    const flush =
+      this.reports.length >= depth ||
+      (this.reports.length + this.started.length + this.released.length > 0 && Date.now() - this.lastCallAt >= this.callIntervalMs);
+    if (refill || flush) this.call(want);
+  }
+
+  /** Awaits a range, calling on a heartbeat while it runs long with no call in flight. */
+  private async withHeartbeat(running: Promise<RangeReport>): Promise<RangeReport> {
+    let done = false;
+    const settled = running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      await Promise.race([settled, sleep(HEARTBEAT_MS)]);
+      if (!done && !this.inflight && Date.now() - this.lastCallAt >= HEARTBEAT_MS) this.call(0);
+    }
+    return settled;
+  }
+
+  /** Starts one Coordinator call (one at a time) carrying everything the lane has to say. */
+  private call(want: number, done = false): void {
+    const payload: LaneCall = {
+      lane: this.lane,
+      reports: this.reports.splice(0),
+      started: this.started.splice(0),
+      release: this.released.splice(0),
+      want,
+      done,
+    };
+    const sent = Date.now();
+    this.inflight = this.send(payload)
+      .then((grant) => {
+        this.rttMs = ewma(this.rttMs, Date.now() - sent);
+        this.timeoutMs = grant.timeoutMs;
+        this.takeParams(grant.params);
+        this.callIntervalMs = grant.callIntervalMs;
+        for (const h of this.held) h.leaseUntil = grant.leaseUntil;
+        this.held.push(...grant.ranges.map((r) => ({ ...r, leaseUntil: grant.leaseUntil })));
+        if (grant.stop) this.stopped = true;
+        else if (want > 0 && grant.ranges.length === 0) this.exhausted = true;
+      })
+      .finally(() => {
+        this.lastCallAt = Date.now();
+        this.inflight = null;
+      });
+  }
+
+  /** The run's parameters as the job's schema parses them. */
+  private takeParams(raw: unknown): void {
+    if (!this.job.params) {
+      this.params = raw;
+      return;
+    }
+    const parsed = this.job.params.safeParse(raw ?? undefined);
+    this.params = parsed.success ? parsed.data : undefined;
+    this.paramsError = parsed.success ? null : parsed.error.message;
+  }
+
+  /** The call, retried briefly: a Coordinator that is restarting answers a moment later. */
+  private async send(payload: LaneCall): Promise<LaneGrant> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rpc(payload);
+      } catch (err) {
+        if (attempt >= CALL_TRIES) {
+          // Nothing was recorded: the reports' ranges are run again after their leases expire.
+          this.stopped = true;
+          throw new Error(`lane ${this.lane} of run ${this.runId} could not reach its Coordinator: ${messageOf(err)}`);
+        }
+        await sleep(100 * 4 ** (attempt - 1));
+      }
+    }
+  }
+
+  /** Gives back the ranges not run, reports the rest, and closes the connection. */
+  private async handBack(): Promise<void> {
+    try {
+      if (this.inflight) await this.inflight.catch(() => {});
+      this.released.push(...this.held.splice(0).map((h): [number, number] => [h.rangeId, h.attempt]));
+      this.call(0, true);
+      await this.inflight;
+      log("lane handed back", { runId: this.runId, lane: this.lane, ranges: this.ran, ms: Date.now() - this.born });
+    } finally {
+      await this.connection.reset();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * A lane's call, applied to the ledger in one transaction: the lane's
+ * reports are folded (fold.ts), the ranges it began are noted, the ones it
+ * gives back are released unspent, and it is leased its next ranges or told
+ * to stop. Reports are folded whoever sends them: a lane the book has given
+ * up on may still deliver a result, and the fold decides what it is worth.
+ */
+import type { AnyJob, Json } from "../jobs/define";
+import type { KeyType } from "../planning/keys/key-type";
+import { grantRanges } from "./dispatch";
+import { applyReports, type ReportOutcome } from "./fold";
+import type { Lanes } from "./lanes";
+import type { Ledger, RunRow } from "./ledger";
+import type { LaneCall, LaneGrant } from "./types";
+
+/** The calls per second all of a run's lanes together aim to stay under. */
+const CALL_BUDGET_PER_SECOND = 400;
+/** The shortest interval between a lane's calls. */
+const MIN_CALL_INTERVAL_MS = 250;
+
+/** How often each lane should call, so that `lanes` lanes stay within the budget. */
+export function callIntervalMs(lanes: number): number {
+  return Math.max(MIN_CALL_INTERVAL_MS, Math.ceil((Math.max(1, lanes) * 1000) / CALL_BUDGET_PER_SECOND));
+}
+
+export function answerLane<K>(
+  keys: KeyType<K>,
+  ledger: Ledger,
+  lanes: Lanes,
+  run: RunRow,
+  job: AnyJob,
+  call: LaneCall,
+  now: number,
+): { grant: LaneGrant; outcome: ReportOutcome | null } {
+  const known = lanes.touch(call.lane, now);
+  let outcome: ReportOutcome | null = null;
+  if (run.status === "running") {
+    ledger.markStarted(call.started);
+    if (call.reports.length) outcome = applyReports(keys, ledger, run, call.reports, job.combine, now);
+    ledger.release(call.release, run.max_attempts, now);
+  }
+  // The fold may have moved the run on (concurrency lowered, phase): read it again.
+  const current = ledger.run() ?? run;
+  const until = now + current.lease_ms;
+  const grant: LaneGrant = {
+    ranges: [],
+    stop: true,
+    leaseUntil: until,
+    timeoutMs: current.timeout_ms,
+    params: JSON.parse(current.params) as Json,
+    callIntervalMs: callIntervalMs(lanes.count().total),
+  };
+  if (call.done) {
+    lanes.drop([call.lane]);
+    return { grant, outcome };
+  }
+  if (!known || current.status !== "running" || lanes.isSurplus(call.lane, current.effective_concurrency)) {
+    return { grant, outcome };
+  }
+  ledger.renewLane(call.lane, until);
+  grant.ranges = grantRanges(ledger, current, call.lane, call.want, now, until);
+  grant.stop = false;
+  return { grant, outcome };
+}
