@@ -15,7 +15,8 @@
 import type { LaneCall, LaneGrant, RangeReport, RangeTask } from "../coordinator/types";
 import type { AnyJob } from "../jobs/define";
 import { messageOf } from "../lib/errors";
-import { log } from "../lib/log";
+import { policyOf } from "../lib/error-policy";
+import { log, logError } from "../lib/log";
 import type { Lane } from "./lane";
 import { runRange } from "./run-range";
 
@@ -102,6 +103,11 @@ export class LaneRunner {
         const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, params: this.params });
         this.maybeCall();
         const report = await this.withHeartbeat(running);
+        if (!report.ok) {
+          const { code, message } = report.error;
+          const fields = { runId: this.runId, lane: this.lane, rangeId: next.rangeId, attempt: next.attempt, code };
+          logError("range attempt failed", { ...fields, retryable: policyOf(code).retryable, error: message });
+        }
         this.rangeMs = ewma(this.rangeMs, report.durationMs);
         this.reports.push(report);
         this.ran++;

@@ -20,8 +20,9 @@ import type { LaneMessage, RangeTask } from "./types";
 export const MAX_STARTING_LANES = 6;
 /** Most ranges one call leases to a lane. */
 export const MAX_GRANT = 100;
-/** First resend delay after the queue refused a send; it doubles per failure. */
+/** First resend delay after the queue refused a send; it doubles per failure, up to RESEND_MAX_MS. */
 const RESEND_BASE_MS = 1_000;
+const RESEND_MAX_MS = 30_000;
 
 export function laneMessage(run: RunRow, lane: number): LaneMessage {
   return { v: 2, runId: run.run_id, job: run.job, lane };
@@ -62,7 +63,7 @@ export function grantRanges(ledger: Ledger, run: RunRow, lane: number, want: num
 
 /** How long the run has been unable to start lanes before it fails: the queue is not coming back. */
 export function sendGiveUpMs(run: RunRow): number {
-  return Math.max(run.lease_ms, 60_000);
+  return Math.max(run.lease_ms, 20_000);
 }
 
 /**
@@ -74,7 +75,7 @@ export function sendGiveUpMs(run: RunRow): number {
 export function nextWake(ledger: Ledger, lanes: Lanes, run: RunRow, now: number): number | null {
   const candidates: Array<number | null> = [ledger.firstLeaseEnd(), lanes.firstDeadline(run.lease_ms, run.lease_ms)];
   if (run.send_failures > 0) {
-    candidates.push(now + Math.min(RESEND_BASE_MS * 2 ** (run.send_failures - 1), Math.max(RESEND_BASE_MS, run.lease_ms / 4)));
+    candidates.push(now + Math.min(RESEND_BASE_MS * 2 ** (run.send_failures - 1), RESEND_MAX_MS));
   } else if (lanes.count().total < run.effective_concurrency) {
     candidates.push(ledger.firstRetryAfter(now));
   }
