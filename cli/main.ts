@@ -29,7 +29,7 @@ commands:
   run <job>        start a run
                      --start N --end N         key bounds (default: min/max of the key)
                      --rows-per-range N        rows per range
-                     --concurrency N           ranges in flight at once
+                     --concurrency N           lanes (database connections) at once
                      --split uniform|balanced  how ranges are cut
                      --params JSON             run parameters for the job
                      --no-canary               skip the small first window

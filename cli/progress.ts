@@ -2,7 +2,7 @@
  * The progress line of the CLI (`rangemap watch`, `run --watch`) and of
  * `npm run demo`: a bar, ranges done/total, rows, rows/s, ETA, elapsed.
  *
- *   running   [##########----------]  52% · ranges 52/100 · 8 in flight · 520,000 rows · 725,163 rows/s · ETA 0.7s · 0.7s
+ *   running   [##########----------]  52% · ranges 52/100 · 8 lanes · 520,000 rows · 725,163 rows/s · ETA 0.7s · 0.7s
  *
  * On a TTY it redraws in place (`\r` and erase-line) with a block bar. When
  * stdout is not a TTY (a pipe, a CI log) it writes plain lines with an ASCII
@@ -25,7 +25,7 @@ export interface TextOptions {
 
 /** The progress line for a run, without any escape code. */
 export function progressText(run: RunStatus, rates: Rates, opts: TextOptions = {}): string {
-  const { total, done, failed, running } = run.ranges;
+  const { total, done, failed } = run.ranges;
   const over = isFinished(run.status);
   const pct = percent(run);
   const width = opts.width ?? 20;
@@ -36,7 +36,7 @@ export function progressText(run: RunStatus, rates: Rates, opts: TextOptions = {
     `ranges ${fmt.format(done + failed)}/${fmt.format(total)}`,
   ];
   if (failed > 0) parts.push(`${fmt.format(failed)} failed`);
-  if (!over) parts.push(`${fmt.format(running)} in flight`);
+  if (!over) parts.push(`${fmt.format(run.lanes.active)} ${run.lanes.active === 1 ? "lane" : "lanes"}`);
   parts.push(`${fmt.format(run.rows)} rows`, `${fmt.format(Math.round(rates.rowsPerSecond))} rows/s`);
   if (!over) parts.push(`ETA ${rates.etaMs === null ? "?" : formatDuration(rates.etaMs)}`);
   parts.push(formatDuration(runElapsedMs(run, opts.now)));

@@ -140,7 +140,7 @@ describe("cancel, status of a live run, list", () => {
 
     const live = await cli(["status", run.runId]);
     expect(live.code).toBe(4);
-    expect(live.stdout).toMatch(/^status {2}running +\[[#-]{20}\] +\d+% · ranges [\d,]+\/1,000 · \d in flight/m);
+    expect(live.stdout).toMatch(/^status {2}running +\[[#-]{20}\] +\d+% · ranges [\d,]+\/1,000 · \d lanes?/m);
 
     const cancelled = await cli(["cancel", run.runId]);
     expect(cancelled.code).toBe(0);

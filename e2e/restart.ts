@@ -56,7 +56,7 @@ try {
     before = await client.getRun(started.runId);
     if (before.status !== "running") throw new Error(`the run ended (${before.status}) before the restart`);
   }
-  say(`stopping the whole stack at ${before.ranges.done}/${before.ranges.total} ranges (${before.ranges.running} in flight)`);
+  say(`stopping the whole stack at ${before.ranges.done}/${before.ranges.total} ranges (${before.lanes.active} lanes)`);
   await down();
   await sleep(1_000);
   client = await up();

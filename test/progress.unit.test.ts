@@ -83,7 +83,7 @@ describe("the CLI's progress line", () => {
     line.update(run(3));
     line.update(run(5));
     expect(tty.text.split("\r\x1b[2K")).toHaveLength(3);
-    expect(tty.text).toContain("running   [██████████░░░░░░░░░░]  50% · ranges 5/10 · 1 in flight · 50,000 rows");
+    expect(tty.text).toContain("running   [██████████░░░░░░░░░░]  50% · ranges 5/10 · 1 lane · 50,000 rows");
     expect(tty.text).not.toContain("\n");
     const final = run(10, { status: "succeeded", finishedAt: new Date().toISOString() });
     line.done(final);
@@ -101,7 +101,7 @@ describe("the CLI's progress line", () => {
     expect(pipe.text).not.toContain("\x1b");
     const lines = pipe.text.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^running {3}\[##-{18}\] {2}10% · ranges 1\/10 · 1 in flight · 10,000 rows · [\d,]+ rows\/s · ETA /);
+    expect(lines[0]).toMatch(/^running {3}\[##-{18}\] {2}10% · ranges 1\/10 · 1 lane · 10,000 rows · [\d,]+ rows\/s · ETA /);
     expect(lines[1]).toMatch(/^failed {4}\[#{20}\] 100% · ranges 10\/10 · 1 failed · 90,000 rows · [\d,]+ rows\/s · \d+\.\ds$/);
   });
 

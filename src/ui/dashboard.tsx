@@ -125,7 +125,7 @@ function Page() {
               </div>
               <dl class="stats">
                 <div><dt>ranges</dt><dd id="stat-ranges" /></div>
-                <div><dt>in flight</dt><dd id="stat-running" /></div>
+                <div><dt>lanes</dt><dd id="stat-lanes" /></div>
                 <div><dt>failed</dt><dd id="stat-failed" /></div>
                 <div><dt>rows</dt><dd id="stat-rows" /></div>
                 <div><dt>rows/s</dt><dd id="rate" /></div>

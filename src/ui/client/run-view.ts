@@ -39,7 +39,7 @@ export function render(run: RunView): void {
   badge.setAttribute("data-status", run.status);
   renderProgress(run);
   $("stat-ranges").textContent = `${numbers.format(r.done + r.failed)} / ${numbers.format(r.total)}`;
-  $("stat-running").textContent = numbers.format(r.running);
+  $("stat-lanes").textContent = numbers.format(run.lanes.active);
   $("stat-failed").textContent = numbers.format(r.failed);
   $("stat-rows").textContent = numbers.format(run.rows);
   const now = Date.now();

@@ -35,6 +35,7 @@ export interface RunView {
   phase: string;
   ranges: RangeCounts;
   concurrency: { limit: number; effective: number };
+  lanes: { active: number; calls: number };
   rows: number;
   result: unknown;
   errors: RunErrorView[];
