@@ -1,35 +1,84 @@
 /**
  * A lane's connection: one connection for the ranges a lane runs in turn,
- * opened on the first query (a job may never need one). After a failure it
- * is reset, so no transaction or session state of a failed range reaches the
- * next one.
+ * opened on the first query (a job may never need one). Each range is
+ * bracketed by the session protocol (src/db/session.ts): its first query
+ * brings the server-side limits, its end leaves no transaction open. After
+ * a failure the connection is reset; after a timeout it first waits for the
+ * abandoned query to end, so the lane never holds two backends.
  */
 import { connectorFor, type Connection, type DbEnv } from "../db/connector";
+import { RangeSession } from "../db/session";
 import type { Queryable } from "../db/sql";
 
+interface OpenRange {
+  timeoutMs: number;
+  transactional: boolean;
+  prepared: Promise<void> | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export class Lane implements Queryable {
-  private connection: Promise<Connection> | null = null;
+  private connection: Promise<{ connection: Connection; session: RangeSession }> | null = null;
+  private range: OpenRange | null = null;
+  private readonly inflight = new Set<Promise<unknown>>();
+
   /** `label` tags the connection in `pg_stat_activity` (the consumer invocation it belongs to). */
   constructor(
     private readonly env: DbEnv,
     private readonly label?: string,
   ) {}
 
+  /** Opens a range: its first query prepares the session. A range that never queries costs nothing. */
+  beginRange(timeoutMs: number, transactional = false): void {
+    this.range = { timeoutMs, transactional, prepared: null };
+  }
+
   async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
     // One connect even if a job issues queries in parallel.
     this.connection ??= connectorFor(this.env)
       .connect({ label: this.label })
+      .then((connection) => ({ connection, session: new RangeSession(connection) }))
       .catch((err: unknown) => {
         this.connection = null;
         throw err;
       });
-    return (await this.connection).query(text, values);
+    const { connection, session } = await this.connection;
+    const range = this.range;
+    if (range) {
+      range.prepared ??= session.prepare(range.timeoutMs, range.transactional);
+      await range.prepared;
+    }
+    const pending = connection.query(text, values);
+    this.inflight.add(pending);
+    try {
+      return await pending;
+    } finally {
+      this.inflight.delete(pending);
+    }
+  }
+
+  /** Closes the range: commits or rolls back what it opened, and leaves no transaction behind. */
+  async endRange(ok: boolean): Promise<void> {
+    const range = this.range;
+    this.range = null;
+    if (!range?.prepared || !this.connection) return;
+    await range.prepared;
+    const { session } = await this.connection;
+    await session.finish(ok);
+  }
+
+  /** Waits for the queries still running on this connection to end, at most `maxMs`. */
+  async settle(maxMs: number): Promise<void> {
+    if (this.inflight.size === 0) return;
+    await Promise.race([Promise.allSettled([...this.inflight]), sleep(maxMs)]);
   }
 
   /** Drops the connection so the next range opens a fresh one. */
   async reset(): Promise<void> {
     const connection = this.connection;
     this.connection = null;
-    await connection?.then((c) => c.close()).catch(() => {});
+    this.range = null;
+    await connection?.then((c) => c.connection.close()).catch(() => {});
   }
 }

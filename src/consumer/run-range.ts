@@ -3,6 +3,7 @@
  * report: a result checked to fold, or a failure with its code. What the code
  * means is the Coordinator's call (src/lib/error-policy.ts).
  */
+import { SETTLE_GRACE_MS } from "../db/session";
 import { sqlOf, type Queryable } from "../db/sql";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
@@ -75,6 +76,7 @@ export interface RangeContext {
 export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeTask, ctx: RangeContext): Promise<RangeReport> {
   const started = Date.now();
   const base = { rangeId: task.rangeId, attempt: task.attempt };
+  lane.beginRange(ctx.timeoutMs);
   try {
     const keys = keyTypeOf(job);
     const range = { id: task.rangeId, start: keys.decode(task.start), end: keys.decode(task.end), attempt: task.attempt };
@@ -82,10 +84,14 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeT
       job.process(range, { sql: sqlOf(rangeQueryable(lane, signal)), target: targetOf(job), params: ctx.params, signal, runId: ctx.runId }),
     );
     const rows = checkResult(job, result);
+    await lane.endRange(true);
     return { ...base, ok: true, result, rows, durationMs: Date.now() - started };
   } catch (err) {
-    await lane.reset();
     const { code, message } = describeError(err);
+    // A timed-out query may still run in Postgres, up to its statement_timeout:
+    // wait for it, so this lane's next connection is never a second backend.
+    if (code === "range_timeout") await lane.settle(ctx.timeoutMs + SETTLE_GRACE_MS);
+    await lane.reset();
     const error: RangeFailure = { code, message };
     return { ...base, ok: false, error, durationMs: Date.now() - started };
   }

@@ -12,6 +12,12 @@ import type { Queryable } from "./sql";
 
 /** One open connection. Errors it throws are classified: a lost or unopenable connection is a `CodedError("connection_failed")`. */
 export interface Connection extends Queryable {
+  /** Whether session state (SET, temp tables) survives between transactions: not behind a pool in transaction mode. */
+  readonly pooling: "session" | "transaction";
+  /** The transaction status the server reported with its last reply. */
+  transactionStatus(): "idle" | "in_transaction" | "failed";
+  /** `server_version_num` as the server reported it at startup (0 when unknown). */
+  serverVersionNum(): number;
   /** Closes the connection; never throws. */
   close(): Promise<void>;
 }

@@ -29,12 +29,35 @@ function connectionFailed(err: unknown): CodedError {
   return new CodedError("connection_failed", messageOf(err));
 }
 
+/** `server_version` as reported at startup ("17.4 (Debian …)") as `server_version_num` (170004). */
+export function versionNum(serverVersion: string): number {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(serverVersion);
+  if (!m) return 0;
+  const major = Number(m[1]);
+  return major >= 10 ? major * 10_000 + Number(m[2] ?? 0) : 0;
+}
+
+const TX_STATUS = { I: "idle", T: "in_transaction", E: "failed" } as const;
+
 class NeonConnection implements Connection {
+  readonly pooling = "session";
   /** Set when the driver reports the connection failed or ended without us closing it. */
   private lost = false;
   private closed = false;
+  private txStatus: "idle" | "in_transaction" | "failed" = "idle";
+  private version = 0;
 
   constructor(private readonly client: Client) {
+    // The server says with every reply whether a transaction is open (ReadyForQuery),
+    // and its version once at startup (ParameterStatus): both for the session protocol.
+    const wire = client.connection as unknown as { on(event: string, listener: (msg: Record<string, unknown>) => void): void };
+    wire.on("readyForQuery", (msg) => {
+      const status = msg["status"];
+      if (status === "I" || status === "T" || status === "E") this.txStatus = TX_STATUS[status];
+    });
+    wire.on("parameterStatus", (msg) => {
+      if (msg["parameterName"] === "server_version" && typeof msg["parameterValue"] === "string") this.version = versionNum(msg["parameterValue"]);
+    });
     // Without an "error" listener a connection error after connect would be uncaught.
     client.on("error", () => {
       this.lost = true;
@@ -52,6 +75,14 @@ class NeonConnection implements Connection {
       if (isSqlState((err as { code?: unknown } | null)?.code)) throw err;
       throw this.lost ? connectionFailed(err) : err;
     }
+  }
+
+  transactionStatus(): "idle" | "in_transaction" | "failed" {
+    return this.txStatus;
+  }
+
+  serverVersionNum(): number {
+    return this.version;
   }
 
   async close(): Promise<void> {
