@@ -246,7 +246,7 @@ export class Coordinator extends DurableObject<Env> {
       return;
     }
     if (run.send_failing_since !== null && now - run.send_failing_since > sendGiveUpMs(run)) {
-      await this.failRun(`the queue refused every lane start for ${Math.round((now - run.send_failing_since) / 1000)} s: ${run.error ?? ""}`);
+      await this.failRun("queue_unavailable", `the queue refused every lane start for ${Math.round((now - run.send_failing_since) / 1000)} s: ${run.error ?? ""}`);
       return;
     }
     // Armed before the first await: if this object dies between booking lanes
@@ -280,6 +280,8 @@ export class Coordinator extends DurableObject<Env> {
   }
 
   private runRow() {
+    // A ledger can appear after construction (a test seeding storage); looking costs one catalog read.
+    this.ready ||= hasSchema(this.ctx.storage.sql);
     return this.ready ? this.ledger.run() : null;
   }
 
@@ -296,16 +298,21 @@ export class Coordinator extends DurableObject<Env> {
 
   /** The run's job was removed from the Worker: end the run, visibly, instead of retrying forever. */
   private async failForMissingJob(name: string): Promise<void> {
-    await this.failRun(`job ${name} is no longer registered in this Worker`);
+    await this.failRun("job_not_found", `job ${name} is no longer registered in this Worker`);
   }
 
-  /** Ends a running run as failed with `error`, releasing what its lanes hold. */
-  private async failRun(error: string): Promise<void> {
+  /**
+   * Ends a running run as failed for a reason outside its ranges. Its open
+   * ranges fail with `code`, so `retry` runs them once the cause is fixed,
+   * and watchers get the final status.
+   */
+  private async failRun(code: string, error: string): Promise<void> {
     const run = this.runRow();
     if (!run || run.status !== "running") return;
     this.ctx.storage.transactionSync(() => {
-      this.ledger.setState("failed", run.phase, Date.now(), error);
-      this.ledger.releaseRunning();
+      const now = Date.now();
+      this.ledger.setState("failed", run.phase, now, error);
+      this.ledger.failOpen(code, error, now);
       this.lanes.clear();
     });
     this.pushStatus();

@@ -263,6 +263,15 @@ export class Ledger {
     this.sql.exec("UPDATE ranges SET status = 'pending', lease_until = NULL, lane = NULL WHERE status = 'running'");
   }
 
+  /** Every pending or running range fails with `code`: the run stopped for a reason outside them. */
+  failOpen(code: string, message: string, now: number): void {
+    this.sql.exec(
+      `UPDATE ranges SET status = 'failed', lease_until = NULL, lane = NULL, not_before = NULL, error_code = ?, error_message = ?, updated_at = ?
+       WHERE status IN ('pending', 'running')`,
+      code, message.slice(0, MAX_ERROR_TEXT), now,
+    );
+  }
+
   expiredLeases(now: number): RangeRow[] {
     return this.sql
       .exec<RangeRow & Rec>("SELECT * FROM ranges WHERE status = 'running' AND lease_until <= ? ORDER BY id", now)
