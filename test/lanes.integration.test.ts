@@ -177,7 +177,7 @@ describe("lanes at work", () => {
   });
 
   it("a small run started during a big one finishes within seconds, and nothing expires while it waits in the queue", async () => {
-    const big = await startRun("test-slow", { rowsPerRange: 250, concurrency: 6, canary: false, split: "uniform", params: { sleepMs: 120 } });
+    const big = await startRun("test-slow", { rowsPerRange: 100, concurrency: 6, canary: false, split: "uniform", params: { sleepMs: 120 } });
     await sleep(1_000);
     const t0 = Date.now();
     const small = await startRun("orders-total", { start: "1", end: "10000", rowsPerRange: 1_000, split: "uniform", canary: false });
