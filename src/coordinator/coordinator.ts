@@ -22,6 +22,7 @@ import { keyTypeOf } from "../planning/keys";
 import { planRun } from "../planning/plan";
 import { canaryCount, resolveOptions } from "../runs/options";
 import type { RunSpec } from "../runs/spec";
+import type { KeyRange } from "../planning/keys/key-type";
 import { hasSchema } from "../lib/migrations";
 import { migrate } from "./schema";
 import { runStatus } from "./status";
@@ -29,6 +30,9 @@ import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
 import { Watchers } from "./watch";
 import type { LaneCall, LaneGrant, LaneMessage, RangeState, RunOutcome, RunStatus } from "./types";
+
+/** Ranges written to the ledger per transaction while a run is planned. */
+const PLAN_CHUNK = 10_000;
 
 export class Coordinator extends DurableObject<Env> {
   private readonly ledger: Ledger;
@@ -176,8 +180,36 @@ export class Coordinator extends DurableObject<Env> {
     if (!planned.ok) return planned;
     if (this.runRow()) return this.existing();
     const keys = keyTypeOf(job);
-    const { bounds, ranges, snapshotEnd } = planned.value;
-    const canary = canaryCount(ranges.length, o.rowsPerRange, o.canary);
+    const { bounds, count, ranges, snapshotEnd } = planned.value;
+    const canary = canaryCount(count, o.rowsPerRange, o.canary);
+    // The ranges go in chunk by chunk, each in a transaction of its own, so a
+    // million of them never sit in memory or in one transaction. The run row
+    // goes in last: until it does, no run exists here, and a retried create
+    // starts over from an empty ledger.
+    this.ledger.clearRanges();
+    let chunk: Array<KeyRange<string>> = [];
+    let inserted = 0;
+    const flush = () => {
+      if (!chunk.length) return;
+      const rows = chunk;
+      const canaryRows = Math.max(0, Math.min(rows.length, canary - inserted));
+      this.ctx.storage.transactionSync(() => {
+        this.ledger.insertRanges(rows.slice(0, canaryRows), null, true);
+        this.ledger.insertRanges(rows.slice(canaryRows));
+      });
+      inserted += rows.length;
+      chunk = [];
+    };
+    for (const r of ranges) {
+      chunk.push({ start: keys.format(r.start), end: keys.format(r.end) });
+      if (chunk.length >= PLAN_CHUNK) {
+        flush();
+        // Let other calls (status, a duplicate create) in between chunks.
+        await scheduler.wait(0);
+        if (this.runRow()) return this.existing();
+      }
+    }
+    flush();
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.ledger.insertRun({
@@ -200,11 +232,8 @@ export class Coordinator extends DurableObject<Env> {
         created_at: now,
         planning_ms: now - planningStarted,
       });
-      const text = ranges.map((r) => ({ start: keys.format(r.start), end: keys.format(r.end) }));
-      this.ledger.insertRanges(text.slice(0, canary), null, true);
-      this.ledger.insertRanges(text.slice(canary));
     });
-    log("run planned", { runId: spec.runId, job: job.name, split: o.split, ranges: ranges.length, canary });
+    log("run planned", { runId: spec.runId, job: job.name, split: o.split, ranges: count, canary, ms: now - planningStarted });
     await this.advance();
     await this.recordHistory();
     return { ok: true, value: { created: true, run: this.snapshot() } };

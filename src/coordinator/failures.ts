@@ -34,8 +34,18 @@ export interface Failure {
   durationMs: number | null;
 }
 
-/** Retires a range in favour of two halves that cover it exactly, when it is wide enough. */
+/**
+ * How deep splits go: a planned range becomes at most 2^MAX_SPLIT_DEPTH
+ * pieces, however wide its keys are (a sparse range can be halved dozens of
+ * times before it reaches the minimum width).
+ */
+export const MAX_SPLIT_DEPTH = 8;
+/** Most splits in one run, so an outage that times every range out cannot grow the ledger without end. */
+export const MAX_SPLITS_PER_RUN = 100_000;
+
+/** Retires a range in favour of two halves that cover it exactly, when it is wide enough and the caps allow. */
 export function trySplit<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, range: RangeRow, code: string, message: string, now: number): boolean {
+  if (range.depth >= MAX_SPLIT_DEPTH || ledger.countInState("split") >= MAX_SPLITS_PER_RUN) return false;
   const halves = keys.halve({ start: keys.decode(range.start), end: keys.decode(range.end) }, run.rows_per_range);
   if (!halves) return false;
   ledger.markSplit(range.id, code, message, now);
@@ -44,6 +54,7 @@ export function trySplit<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, range
     halves.map((h) => ({ start: keys.format(h.start), end: keys.format(h.end) })),
     range.id,
     range.canary === 1,
+    range.depth + 1,
   );
   return true;
 }

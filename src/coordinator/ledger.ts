@@ -65,6 +65,8 @@ export interface RangeRow {
   lane: number | null;
   /** The last attempt a lane said it began running. */
   started_attempt: number | null;
+  /** How many splits made this range from a planned one (0 for a planned range). */
+  depth: number;
 }
 
 export interface LeasedRange {
@@ -79,7 +81,7 @@ export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total
 type Rec = Record<string, SqlStorageValue>;
 
 // DO SQLite allows at most 100 bound parameters per statement.
-const INSERT_CHUNK = 20; // 5 parameters a row
+const INSERT_CHUNK = 16; // 6 parameters a row
 const MAX_ERROR_TEXT = 2000;
 
 export class Ledger {
@@ -106,15 +108,20 @@ export class Ledger {
     );
   }
 
+  /** Empties the ranges table: what a create that did not finish left behind. */
+  clearRanges(): void {
+    this.sql.exec("DELETE FROM ranges");
+  }
+
   /** Appends ranges (keys in their text form) as pending, numbered on from the highest id so far. */
-  insertRanges(ranges: ReadonlyArray<KeyRange<string>>, parent: number | null = null, canary = false): number[] {
+  insertRanges(ranges: ReadonlyArray<KeyRange<string>>, parent: number | null = null, canary = false, depth = 0): number[] {
     const first = this.sql.exec<{ next: number }>("SELECT coalesce(max(id) + 1, 0) AS next FROM ranges").one().next;
     for (let i = 0; i < ranges.length; i += INSERT_CHUNK) {
       const chunk = ranges.slice(i, i + INSERT_CHUNK);
       const values: SqlStorageValue[] = [];
-      chunk.forEach((r, j) => values.push(first + i + j, r.start, r.end, parent, canary ? 1 : 0));
+      chunk.forEach((r, j) => values.push(first + i + j, r.start, r.end, parent, canary ? 1 : 0, depth));
       this.sql.exec(
-        `INSERT INTO ranges (id, start, end, parent, canary, status) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, 'pending')").join(", ")}`,
+        `INSERT INTO ranges (id, start, end, parent, canary, depth, status) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, 'pending')").join(", ")}`,
         ...values,
       );
     }

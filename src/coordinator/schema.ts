@@ -76,6 +76,7 @@ const MIGRATIONS: string[] = [
   // turn); a lane is known from its start message until it hands back.
   `ALTER TABLE ranges ADD COLUMN lane INTEGER;
    ALTER TABLE ranges ADD COLUMN started_attempt INTEGER;
+   ALTER TABLE ranges ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX ranges_by_lane ON ranges (lane) WHERE status = 'running';
    CREATE TABLE lanes (
      id INTEGER PRIMARY KEY,

@@ -12,7 +12,7 @@ import { canaryCount, resolveOptions } from "../runs/options";
 import type { RunSpec } from "../runs/spec";
 import { failure, type Outcome } from "../lib/domain-error";
 import type { Split } from "./keys/key-type";
-import { estimateSummary, planRun } from "./plan";
+import { planRun } from "./plan";
 
 export interface DryRun {
   dryRun: true;
@@ -31,6 +31,16 @@ export interface DryRun {
   projectedSeconds: number | null;
 }
 
+/** The first `n` items of an iterable. */
+function take<T>(items: Iterable<T>, n: number): T[] {
+  const out: T[] = [];
+  for (const item of items) {
+    if (out.length >= n) break;
+    out.push(item);
+  }
+  return out;
+}
+
 export async function dryRun(
   env: DbEnv,
   job: Job<Json, unknown>,
@@ -39,17 +49,17 @@ export async function dryRun(
   const o = resolveOptions(spec, job);
   const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
   if (!planned.ok) return planned;
-  const { bounds, ranges, estimates, snapshotEnd } = planned.value;
-  const first = ranges[0] ?? null;
+  const { bounds, count, ranges, estimate, snapshotEnd } = planned.value;
+  const [first = null] = take(ranges, 1);
   const plan: DryRun = {
     dryRun: true,
     job: job.name,
     split: o.split,
     bounds: { start: bounds?.start.toString() ?? null, end: bounds?.end.toString() ?? null, endFromSnapshot: snapshotEnd },
-    ranges: ranges.length,
-    canaryRanges: canaryCount(ranges.length, o.rowsPerRange, o.canary),
+    ranges: count,
+    canaryRanges: canaryCount(count, o.rowsPerRange, o.canary),
     rowsPerRange: o.rowsPerRange,
-    estimatedRowsPerRange: estimateSummary(estimates),
+    estimatedRowsPerRange: estimate,
     concurrency: o.concurrency,
     firstRange: first && { start: first.start.toString(), end: first.end.toString() },
     sql: null,
@@ -91,7 +101,7 @@ export async function dryRun(
         ]);
         const durationMs = Date.now() - started;
         plan.sample = { durationMs, result };
-        plan.projectedSeconds = Math.round((ranges.length * durationMs) / o.concurrency) / 1000;
+        plan.projectedSeconds = Math.round((count * durationMs) / o.concurrency) / 1000;
       } catch (err) {
         const e = describeError(err);
         plan.sample = { error: { code: e.code, message: e.message } };

@@ -13,7 +13,7 @@ import { isSqlState } from "../lib/error-policy";
 import { logError } from "../lib/log";
 import { checkKey } from "./bounds";
 import { keyTypeOf } from "./keys";
-import type { KeyRange, Split } from "./keys/key-type";
+import type { EstimateSummary, KeyRange, Split } from "./keys/key-type";
 import { TooManyRanges } from "./uniform";
 
 export interface Plan {
@@ -21,9 +21,10 @@ export interface Plan {
   bounds: KeyRange<bigint> | null;
   /** True when `end` was read from max(key) at planning time, not given. */
   snapshotEnd: boolean;
-  ranges: Array<KeyRange<bigint>>;
-  /** Estimated rows per range, aligned with `ranges`. */
-  estimates: number[];
+  count: number;
+  /** The ranges in key order; may be produced lazily: iterate once. */
+  ranges: Iterable<KeyRange<bigint>>;
+  estimate: EstimateSummary | null;
 }
 
 export interface PlanOptions {
@@ -56,10 +57,10 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
       const base = { split: opts.split, snapshotEnd: opts.end === undefined };
       if (start === undefined || end === undefined || keys.compare(start, end) > 0) {
         const bounds = start !== undefined && end !== undefined ? { start, end } : null;
-        return { ok: true as const, value: { ...base, bounds, ranges: [], estimates: [] } };
+        return { ok: true as const, value: { ...base, bounds, count: 0, ranges: [], estimate: null } };
       }
-      const { ranges, estimates } = await keys.split(sql, table, key, { start, end }, opts.rowsPerRange, opts.split);
-      return { ok: true as const, value: { ...base, bounds: { start, end }, ranges, estimates } };
+      const cut = await keys.split(sql, table, key, { start, end }, opts.rowsPerRange, opts.split);
+      return { ok: true as const, value: { ...base, bounds: { start, end }, ...cut } };
     });
   } catch (err) {
     if (err instanceof DomainError) return failure(err.code, err.message);
@@ -70,15 +71,4 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
     logError("planning failed", { error: d.message, code: d.code });
     return failure("database_unavailable", `could not plan the run: the database is unavailable (${d.code ?? "connection failed"})`);
   }
-}
-
-/** min / median / max of the estimated rows per range. */
-export function estimateSummary(estimates: readonly number[]): { min: number; median: number; max: number } | null {
-  if (!estimates.length) return null;
-  const sorted = [...estimates].sort((a, b) => a - b);
-  return {
-    min: Math.round(sorted[0] ?? 0),
-    median: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
-    max: Math.round(sorted.at(-1) ?? 0),
-  };
 }

@@ -30,6 +30,19 @@ export function uniformCount(start: bigint, end: bigint, width: bigint): bigint 
  *
  * @example planUniform(1n, 10n, 4n) // [1,4] [5,8] [9,10]
  */
+/**
+ * The same ranges as `planUniform`, produced one at a time, so a split of a
+ * million ranges never holds them all in memory.
+ */
+export function* uniformRanges(start: bigint, end: bigint, width: bigint): Generator<IntRange> {
+  if (width <= 0n) throw new TypeError("width must be positive");
+  for (let s = start; s <= end; ) {
+    const e = end - s < width ? end : s + width - 1n;
+    yield { start: s, end: e };
+    s = e + 1n;
+  }
+}
+
 export function planUniform(start: bigint, end: bigint, width: bigint, cap = MAX_RANGES): IntRange[] {
   if (width <= 0n) throw new TypeError("width must be positive");
   const n = uniformCount(start, end, width);

@@ -6,8 +6,8 @@
  */
 import { fragment, type Identifier, type Sql } from "../../db/sql";
 import { planBalanced } from "../balanced";
-import { MAX_RANGES, planUniform, TooManyRanges, uniformCount } from "../uniform";
-import type { KeyRange, KeyType } from "./key-type";
+import { MAX_RANGES, TooManyRanges, uniformCount, uniformRanges } from "../uniform";
+import { summarize, type KeyRange, type KeyType } from "./key-type";
 
 export const INT8_MIN = -(2n ** 63n);
 export const INT8_MAX = 2n ** 63n - 1n;
@@ -63,7 +63,10 @@ export const integerKey: KeyType<bigint> = {
   },
 
   async split(sql, table, key, window, rowsPerRange, how) {
-    if (how === "balanced") return planBalanced(sql, table, key, window.start, window.end, rowsPerRange);
+    if (how === "balanced") {
+      const balanced = await planBalanced(sql, table, key, window.start, window.end, rowsPerRange);
+      return { count: balanced.ranges.length, ranges: balanced.ranges, estimate: summarize(balanced.estimates) };
+    }
     const width = BigInt(rowsPerRange);
     const n = uniformCount(window.start, window.end, width);
     if (n > BigInt(MAX_RANGES)) {
@@ -71,8 +74,11 @@ export const integerKey: KeyType<bigint> = {
         `a uniform split of [${window.start}, ${window.end}] by ${rowsPerRange} keys makes ${n} ranges, over the cap of ${MAX_RANGES}`,
       );
     }
-    const ranges = planUniform(window.start, window.end, width);
-    return { ranges, estimates: ranges.map((r) => Number(r.end - r.start + 1n)) };
+    // Every range is `width` keys but the last, which holds what is left.
+    const last = Number((window.end - window.start) % width) + 1;
+    const full = Number(width);
+    const estimate = n === 1n ? { min: last, median: last, max: last } : { min: Math.min(last, full), median: full, max: full };
+    return { count: Number(n), ranges: uniformRanges(window.start, window.end, width), estimate };
   },
 
   halve({ start, end }, rowsPerRange) {

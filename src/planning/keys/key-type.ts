@@ -14,10 +14,32 @@ export interface KeyRange<K> {
 
 export type Split = "uniform" | "balanced";
 
+/** Estimated rows per range: the smallest, the median and the largest. */
+export interface EstimateSummary {
+  min: number;
+  median: number;
+  max: number;
+}
+
+/**
+ * A cut of the key window. `ranges` may be produced lazily (a uniform split
+ * of a million ranges is never held in memory at once): iterate it once.
+ */
 export interface SplitPlan<K> {
-  ranges: Array<KeyRange<K>>;
-  /** Estimated rows per range, aligned with `ranges`. */
-  estimates: number[];
+  count: number;
+  ranges: Iterable<KeyRange<K>>;
+  estimate: EstimateSummary | null;
+}
+
+/** min / median / max of per-range row estimates. */
+export function summarize(estimates: readonly number[]): EstimateSummary | null {
+  if (!estimates.length) return null;
+  const sorted = [...estimates].sort((a, b) => a - b);
+  return {
+    min: Math.round(sorted[0] ?? 0),
+    median: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    max: Math.round(sorted.at(-1) ?? 0),
+  };
 }
 
 export interface KeyType<K> {
