@@ -18,7 +18,7 @@ import { messageOf } from "../lib/errors";
 import { policyOf } from "../lib/error-policy";
 import { log, logError } from "../lib/log";
 import type { Lane } from "./lane";
-import { runRange } from "./run-range";
+import { rangeTimeout, runRange } from "./run-range";
 
 /** A lane stops taking ranges after this long and hands back. */
 export const LANE_LIFETIME_MS = 4_000;
@@ -26,6 +26,12 @@ export const LANE_LIFETIME_MS = 4_000;
 export const MAX_HELD = 100;
 /** While a range runs this long with no call in flight, the lane calls anyway: it renews its leases and hears a stop. */
 export const HEARTBEAT_MS = 1_000;
+/**
+ * The lane's one timer: it ends a range at its deadline and sends heartbeats.
+ * One ticker per lane, not a timer per range: an invocation may only have so
+ * many timers, and a lane runs ranges by the thousand.
+ */
+const TICK_MS = 100;
 /** Tries of one Coordinator call before the lane gives up (its leases then expire and the ranges go to other lanes). */
 const CALL_TRIES = 4;
 
@@ -62,6 +68,8 @@ export class LaneRunner {
   private readonly born = Date.now();
   /** Ranges run, for the log line. */
   private ran = 0;
+  /** The range running now: aborted by the ticker past its deadline. */
+  private current: { deadline: number; controller: AbortController } | null = null;
 
   constructor(
     private readonly lane: number,
@@ -73,6 +81,7 @@ export class LaneRunner {
 
   /** Runs ranges until the run has none left for it, it is told to stop, or its lifetime is up; then hands back. */
   async run(): Promise<void> {
+    const ticker = setInterval(() => this.tick(), TICK_MS);
     try {
       this.call(2);
       await this.inflight;
@@ -100,9 +109,12 @@ export class LaneRunner {
           this.reports.push({ rangeId: next.rangeId, attempt: next.attempt, ok: false, error, durationMs: 0 });
           continue;
         }
-        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, params: this.params });
+        const controller = new AbortController();
+        this.current = { deadline: Date.now() + this.timeoutMs, controller };
+        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, params: this.params }, controller.signal);
         this.maybeCall();
-        const report = await this.withHeartbeat(running);
+        const report = await running;
+        this.current = null;
         if (!report.ok) {
           const { code, message } = report.error;
           const fields = { runId: this.runId, lane: this.lane, rangeId: next.rangeId, attempt: next.attempt, code };
@@ -113,8 +125,18 @@ export class LaneRunner {
         this.ran++;
       }
     } finally {
+      clearInterval(ticker);
       await this.handBack();
     }
+  }
+
+  /** Ends the running range at its deadline; calls on a heartbeat while it runs long with no call in flight. */
+  private tick(): void {
+    const current = this.current;
+    if (!current) return;
+    const now = Date.now();
+    if (now >= current.deadline && !current.controller.signal.aborted) current.controller.abort(rangeTimeout(this.timeoutMs));
+    if (!this.inflight && now - this.lastCallAt >= HEARTBEAT_MS) this.call(0);
   }
 
   /** Ranges to ask for so that what is held covers a round trip and the call interval. */
@@ -142,19 +164,6 @@ export class LaneRunner {
       this.reports.length >= depth ||
       (this.reports.length + this.started.length + this.released.length > 0 && Date.now() - this.lastCallAt >= this.callIntervalMs);
     if (refill || flush) this.call(want);
-  }
-
-  /** Awaits a range, calling on a heartbeat while it runs long with no call in flight. */
-  private async withHeartbeat(running: Promise<RangeReport>): Promise<RangeReport> {
-    let done = false;
-    const settled = running.finally(() => {
-      done = true;
-    });
-    while (!done) {
-      await Promise.race([settled, sleep(HEARTBEAT_MS)]);
-      if (!done && !this.inflight && Date.now() - this.lastCallAt >= HEARTBEAT_MS) this.call(0);
-    }
-    return settled;
   }
 
   /** Starts one Coordinator call (one at a time) carrying everything the lane has to say. */

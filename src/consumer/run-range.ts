@@ -11,21 +11,22 @@ import type { RangeFailure, RangeReport, RangeTask } from "../coordinator/types"
 import { keyTypeOf } from "../planning/keys";
 import type { Lane } from "./lane";
 
-/** Runs `fn` with an abort signal, rejecting with a `range_timeout` after `ms`. */
-async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new CodedError("range_timeout", `the range ran longer than ${ms} ms`);
-      controller.abort(err);
-      reject(err);
-    }, ms);
+/**
+ * Runs `fn` until `signal` aborts; then rejects with its reason. No timer of
+ * its own: a lane runs thousands of ranges, and a Worker invocation may only
+ * have so many timers (the lane's one ticker aborts the range at its deadline).
+ */
+async function untilAborted<T>(signal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (signal.aborted) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([fn(controller.signal), timeout]);
+    return await Promise.race([fn(signal), aborted]);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }
 
@@ -73,15 +74,20 @@ export interface RangeContext {
  * Runs one range of `job` on the lane's connection. A failure resets the
  * connection, so nothing a failed range left behind reaches the next one.
  */
-export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeTask, ctx: RangeContext): Promise<RangeReport> {
+/** A range's timeout, as the lane's ticker raises it. */
+export function rangeTimeout(ms: number): CodedError {
+  return new CodedError("range_timeout", `the range ran longer than ${ms} ms`);
+}
+
+export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeTask, ctx: RangeContext, signal: AbortSignal): Promise<RangeReport> {
   const started = Date.now();
   const base = { rangeId: task.rangeId, attempt: task.attempt };
   lane.beginRange(ctx.timeoutMs);
   try {
     const keys = keyTypeOf(job);
     const range = { id: task.rangeId, start: keys.decode(task.start), end: keys.decode(task.end), attempt: task.attempt };
-    const result = await withTimeout(ctx.timeoutMs, (signal) =>
-      job.process(range, { sql: sqlOf(rangeQueryable(lane, signal)), target: targetOf(job), params: ctx.params, signal, runId: ctx.runId }),
+    const result = await untilAborted(signal, (s) =>
+      job.process(range, { sql: sqlOf(rangeQueryable(lane, s)), target: targetOf(job), params: ctx.params, signal: s, runId: ctx.runId }),
     );
     const rows = checkResult(job, result);
     await lane.endRange(true);
