@@ -6,64 +6,28 @@
  * defaults. When `NEON_WS_PROXY` is set (`npm run dev`, tests), it talks to a
  * local WebSocket→TCP proxy in front of a plain Postgres instead, with the
  * settings measured to work there (DESIGN.md): no TLS, no pipelined connect.
- *
- * Failures are classified here, where the driver's behaviour is known: a
- * query error without a SQLSTATE is a lost connection only when the client
- * saw its connection fail. Anything else (a parameter the driver cannot
- * serialise, say) is the job's, and must not be retried as an outage.
+ * Failures are classified in client-connection.ts, shared with Hyperdrive.
  */
 import { Client } from "@neondatabase/serverless";
-import { CodedError, messageOf } from "../lib/errors";
-import { isSqlState } from "../lib/error-policy";
-import type { Connection, Connector } from "./connector";
+import { CodedError } from "../lib/errors";
+import { openConnection } from "./client-connection";
+import type { Connector } from "./connector";
 
 export interface NeonEnv {
-  DATABASE_URL: string;
+  /** A secret; absent in a deployment that uses Hyperdrive instead. */
+  DATABASE_URL?: string;
   NEON_WS_PROXY: string;
   NEON_PIPELINE_CONNECT: string;
 }
 
 const NAME = "neon";
 
-function connectionFailed(err: unknown): CodedError {
-  return new CodedError("connection_failed", messageOf(err));
-}
-
-class NeonConnection implements Connection {
-  /** Set when the driver reports the connection failed or ended without us closing it. */
-  private lost = false;
-  private closed = false;
-
-  constructor(private readonly client: Client) {
-    // Without an "error" listener a connection error after connect would be uncaught.
-    client.on("error", () => {
-      this.lost = true;
-    });
-    client.on("end", () => {
-      if (!this.closed) this.lost = true;
-    });
-  }
-
-  async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
-    if (this.closed) throw new CodedError("job_error", "the range's connection is closed; a query ran after its range ended");
-    try {
-      return await this.client.query(text, values);
-    } catch (err) {
-      if (isSqlState((err as { code?: unknown } | null)?.code)) throw err;
-      throw this.lost ? connectionFailed(err) : err;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.client.end().catch(() => {});
-  }
-}
-
 export function neonConnector(env: NeonEnv): Connector {
   return {
     name: NAME,
+    // A connection is one backend for its life; Neon sets no statement limit of its own.
+    pooling: "session",
+    maxStatementMs: null,
     async connect() {
       if (!env.DATABASE_URL) throw new CodedError("connection_failed", "DATABASE_URL is not set");
       const client = new Client({ connectionString: env.DATABASE_URL, application_name: `rangemap-${NAME}` });
@@ -78,15 +42,7 @@ export function neonConnector(env: NeonEnv): Connector {
         config.coalesceWrites = false;
         config.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
       }
-      const connection = new NeonConnection(client);
-      try {
-        await client.connect();
-      } catch (err) {
-        // Not `end()`: on a client whose connect failed it can wait forever for an end that never comes.
-        // A server that answers with a SQLSTATE (too many connections, bad password) says why.
-        throw isSqlState((err as { code?: unknown } | null)?.code) ? err : connectionFailed(err);
-      }
-      return connection;
+      return openConnection(client);
     },
   };
 }

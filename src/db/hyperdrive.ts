@@ -1,0 +1,51 @@
+/**
+ * `pg` (node-postgres) over a Hyperdrive binding, for any Postgres that is not
+ * Neon (RDS, Cloud SQL, Supabase, self-hosted). The only place that knows
+ * about `pg` and Hyperdrive. `pg` reaches the binding's host over the Workers
+ * TCP socket API (`nodejs_compat`); locally, `wrangler dev` and the tests point
+ * the binding at a plain Postgres, so there is no proxy in the path.
+ *
+ * Hyperdrive's rules, as this connector declares them to the rest of rangemap
+ * (see docs/deploy.md):
+ * - it pools in transaction mode: between two transactions the connection
+ *   may move to another backend, so session state set outside a transaction
+ *   (a plain `SET`) is lost or leaks to someone else. Per-range settings
+ *   belong in `SET LOCAL` inside the range's transaction;
+ * - it ends a query after 60 s, so a run's range timeout is capped there
+ *   (src/runs/options.ts reads `maxStatementMs`);
+ * - its cache is per configuration, and must be disabled on rangemap's: a
+ *   cached range aggregate would be silently stale. Nothing here can see it.
+ * Failures are classified in client-connection.ts, shared with Neon.
+ */
+import { Client } from "pg";
+import { CodedError } from "../lib/errors";
+import { openConnection } from "./client-connection";
+import type { Connector } from "./connector";
+
+export interface HyperdriveEnv {
+  /** The `[[hyperdrive]]` binding; absent in a deployment that uses Neon. */
+  HYPERDRIVE?: { readonly connectionString: string };
+}
+
+const NAME = "hyperdrive";
+
+/** Hyperdrive's limit on one query. */
+export const HYPERDRIVE_MAX_STATEMENT_MS = 60_000;
+
+export function hyperdriveConnector(env: HyperdriveEnv): Connector {
+  return {
+    name: NAME,
+    pooling: "transaction",
+    maxStatementMs: HYPERDRIVE_MAX_STATEMENT_MS,
+    async connect() {
+      const binding = env.HYPERDRIVE;
+      if (!binding) {
+        throw new CodedError(
+          "connection_failed",
+          'DB_CONNECTOR is "hyperdrive" but the Worker has no HYPERDRIVE binding: deploy with `--env hyperdrive` (wrangler.toml [env.hyperdrive])',
+        );
+      }
+      return openConnection(new Client({ connectionString: binding.connectionString, application_name: `rangemap-${NAME}` }));
+    },
+  };
+}
