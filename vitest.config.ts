@@ -17,6 +17,7 @@
  * test/jobs/index.ts, which adds the dev and test-only jobs to the shipped ones.
  */
 import { execFileSync } from "node:child_process";
+import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
@@ -37,6 +38,8 @@ export const HYPERDRIVE_TESTS = [
   "test/planning.integration.test.ts",
 ];
 
+const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);
+
 const SECRETS = { API_TOKEN: TEST_API_TOKEN, WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldA==" };
 
 function project(
@@ -47,13 +50,21 @@ function project(
 ): TestProjectInlineConfiguration {
   return {
     plugins: [pool],
-    resolve: { alias: { "@jobs": fileURLToPath(new URL("./test/jobs/index.ts", import.meta.url)) } },
+    resolve: {
+      alias: {
+        "@jobs": fileURLToPath(new URL("./test/jobs/index.ts", import.meta.url)),
+      },
+    },
     test: {
       name,
       include,
       // Some tests stop and restart Postgres; running files one at a time, and
       // the projects one after the other, keeps those faults from reaching other tests.
       fileParallelism: false,
+      // `pg` is CommonJS that requires `pg-protocol`, whose "import" entry is
+      // ESM: loaded file by file in workerd it fails to parse. Pre-bundled, it
+      // loads; the Node built-ins it requires stay imports (nodejs_compat has them).
+      deps: { optimizer: { ssr: { enabled: true, include: ["pg"], rolldownOptions: { external: [...NODE_BUILTINS, /^cloudflare:/] } } } },
       sequence: { groupOrder },
       testTimeout: 120_000,
       hookTimeout: 120_000,
