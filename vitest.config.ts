@@ -104,7 +104,8 @@ export default defineConfig({
           wrangler: { configPath: "./wrangler.toml", environment: "hyperdrive" },
           miniflare: {
             bindings: { DATABASE_URL: "", ...SECRETS },
-            hyperdrives: { HYPERDRIVE: inject("databaseUrl") },
+            // Through the relay of test/setup/global.ts (dev/stack/tcp-relay.ts).
+            hyperdrives: { HYPERDRIVE: inject("hyperdriveUrl") },
           },
         })),
       ),

@@ -15,8 +15,10 @@
  *
  * Drivers: "neon" serves wrangler.toml's top level, whose Neon driver reaches
  * Postgres through the proxy. "hyperdrive" serves `[env.hyperdrive]`, whose
- * HYPERDRIVE binding wrangler points straight at the same Postgres
- * (CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE); DATABASE_URL is
+ * HYPERDRIVE binding wrangler points at the same Postgres, through a TCP
+ * relay that keeps wrangler's local Hyperdrive proxy from crashing when
+ * Postgres drops a connection (tcp-relay.ts), with
+ * CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE; DATABASE_URL is
  * then not given to the Worker at all.
  *
  * Secrets reach wrangler through a 0600 env file under .data/, never its command line.
@@ -30,6 +32,7 @@ import { fileURLToPath } from "node:url";
 import { assertPortFree, parsePgUrl } from "./net.js";
 import { type LocalPostgres, startPostgres } from "./postgres.js";
 import { type LocalProxy, startProxy } from "./proxy.js";
+import { startTcpRelay, type TcpRelay } from "./tcp-relay.js";
 import { keepTail, stopProcessGroup, waitForHealthy, writeEnvFile } from "./wrangler.js";
 
 export const DEFAULT_API_TOKEN = "dev-token";
@@ -121,6 +124,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
 
   let db: LocalPostgres | undefined;
   let proxy: LocalProxy | undefined;
+  let relay: TcpRelay | undefined;
   let wrangler: ChildProcess | undefined;
   let exited: Promise<number> = Promise.resolve(0);
   const pgLog = givenUrl === undefined ? createWriteStream(path.join(dataDir, "postgres.log"), { flags: "a" }) : undefined;
@@ -129,6 +133,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     (stopping ??= (async () => {
       if (wrangler) await stopProcessGroup(wrangler, 5_000);
       await proxy?.close();
+      await relay?.close();
       await db?.stop();
       await new Promise<void>((resolve) => (pgLog ? pgLog.end(() => resolve()) : resolve()));
     })());
@@ -156,7 +161,8 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     if (opts.pipelineConnect ?? db !== undefined) args.push("--var", "NEON_PIPELINE_CONNECT:password");
     if (driver === "hyperdrive") {
       args.push("--env", "hyperdrive");
-      childEnv["CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE"] = databaseUrl;
+      relay = await startTcpRelay({ host: target.host, port: target.port });
+      childEnv["CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE"] = relay.via(databaseUrl);
     }
     // Maps the job list `@jobs` to dev/jobs/index.ts for every module esbuild bundles.
     if (opts.devJobs) args.push("--tsconfig", path.join(REPO_ROOT, "dev", "jobs", "tsconfig.json"));

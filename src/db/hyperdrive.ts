@@ -17,6 +17,7 @@
  *   cached range aggregate would be silently stale. Nothing here can see it.
  * Failures are classified in client-connection.ts, shared with Neon.
  */
+import type { Duplex } from "node:stream";
 import { Client } from "pg";
 import { CodedError } from "../lib/errors";
 import { openConnection } from "./client-connection";
@@ -32,6 +33,19 @@ const NAME = "hyperdrive";
 /** Hyperdrive's limit on one query. */
 export const HYPERDRIVE_MAX_STATEMENT_MS = 60_000;
 
+/**
+ * pg-cloudflare 1.4 reports a socket that closed abnormally with an "error"
+ * event that carries `undefined`, and pg's handler reads `.code` of it: a
+ * TypeError in a promise nobody awaits (seen when a backend is terminated or
+ * Postgres restarts). An Error in its place reaches pg's handler, which
+ * reports a lost connection as it should.
+ */
+function guardUndefinedErrors(stream: Duplex): void {
+  const emit = stream.emit.bind(stream);
+  stream.emit = ((event: string | symbol, ...args: unknown[]) =>
+    emit(event, ...(event === "error" && args[0] === undefined ? [new Error("the database socket closed abnormally")] : args))) as Duplex["emit"];
+}
+
 export function hyperdriveConnector(env: HyperdriveEnv): Connector {
   return {
     name: NAME,
@@ -45,7 +59,9 @@ export function hyperdriveConnector(env: HyperdriveEnv): Connector {
           'DB_CONNECTOR is "hyperdrive" but the Worker has no HYPERDRIVE binding: deploy with `--env hyperdrive` (wrangler.toml [env.hyperdrive])',
         );
       }
-      return openConnection(new Client({ connectionString: binding.connectionString, application_name: `rangemap-${NAME}` }));
+      const client = new Client({ connectionString: binding.connectionString, application_name: `rangemap-${NAME}` });
+      guardUndefinedErrors(client.connection.stream);
+      return openConnection(client);
     },
   };
 }

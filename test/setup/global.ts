@@ -1,6 +1,7 @@
 /**
- * Vitest global setup (Node side): starts a real Postgres and the Neon
- * WebSocket proxy for the Worker under test, seeds the tables the tests read,
+ * Vitest global setup (Node side): starts a real Postgres, the Neon
+ * WebSocket proxy and the TCP relay for the Hyperdrive binding, for the
+ * Worker under test, seeds the tables the tests read,
  * and serves a small control endpoint on 127.0.0.1 through which fault tests
  * restart Postgres. Everything it starts it stops in teardown.
  */
@@ -13,6 +14,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { findFreePort, startPostgres, type LocalPostgres } from "../../dev/stack/postgres.js";
 import { startProxy } from "../../dev/stack/proxy.js";
+import { startTcpRelay } from "../../dev/stack/tcp-relay.js";
 import { seedOrders } from "../../dev/stack/seed.js";
 import { createFixtures } from "./fixtures.js";
 
@@ -26,6 +28,8 @@ export default async function setup(project: TestProject) {
   const options = { dataDir: path.join(dir, "pg"), port: await findFreePort(), persistent: true };
   let db: LocalPostgres = await startPostgres(options);
   const proxy = await startProxy({ allow: [`${db.host}:${db.port}`] });
+  // The "hyperdrive" test project's binding goes through the relay (see tcp-relay.ts).
+  const relay = await startTcpRelay({ host: db.host, port: db.port });
   await seedOrders(db.url, TEST_ORDERS_ROWS);
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
@@ -55,10 +59,12 @@ export default async function setup(project: TestProject) {
 
   project.provide("databaseUrl", db.url);
   project.provide("wsProxy", proxy.address);
+  project.provide("hyperdriveUrl", relay.via(db.url));
   project.provide("controlUrl", `http://127.0.0.1:${controlPort}`);
   return async () => {
     await new Promise((r) => control.close(r));
     await proxy.close();
+    await relay.close();
     await db.stop();
     await rm(dir, { recursive: true, force: true });
   };
