@@ -1,5 +1,5 @@
 /**
- * `npm run demo [-- --rows N] [-- --driver neon|hyperdrive]`: the main job end
+ * `npm run demo [-- --rows N --driver neon|hyperdrive]`: the main job end
  * to end on the local stack, with either database connector.
  *
  * Seeds `orders` with N rows (default 1,000,000; reused when it already holds
@@ -18,7 +18,7 @@ const { values } = parseArgs({
   options: { rows: { type: "string", default: "1000000" }, driver: { type: "string" }, help: { type: "boolean", short: "h" } },
 });
 if (values.help) {
-  console.log("usage: npm run demo [-- --rows N] [--driver neon|hyperdrive]   (default 1000000 rows, neon)");
+  console.log("usage: npm run demo [-- --rows N --driver neon|hyperdrive]   (default: 1000000 rows, neon)");
   process.exit(0);
 }
 const rows = Number(values.rows);

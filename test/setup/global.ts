@@ -3,7 +3,9 @@
  * WebSocket proxy and the TCP relay for the Hyperdrive binding, for the
  * Worker under test, seeds the tables the tests read,
  * and serves a small control endpoint on 127.0.0.1 through which fault tests
- * restart Postgres. Everything it starts it stops in teardown.
+ * restart Postgres. Everything it starts it stops in teardown. While the run
+ * lasts, a reset socket of wrangler's local Hyperdrive proxy does not crash it
+ * (socket-resets.ts).
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -17,11 +19,13 @@ import { startProxy } from "../../dev/stack/proxy.js";
 import { startTcpRelay } from "../../dev/stack/tcp-relay.js";
 import { seedOrders } from "../../dev/stack/seed.js";
 import { createFixtures } from "./fixtures.js";
+import { tolerateSocketResets } from "./socket-resets.js";
 
 /** Rows in the shared `orders` table the integration tests run over. */
 export const TEST_ORDERS_ROWS = 50_000;
 
 export default async function setup(project: TestProject) {
+  const untolerate = tolerateSocketResets();
   const dir = await mkdtemp(path.join(tmpdir(), "rangemap-test-"));
   // Postgres runs as its own OS user when we are root; it must reach its data dir.
   await chmod(dir, 0o755);
@@ -67,5 +71,6 @@ export default async function setup(project: TestProject) {
     await relay.close();
     await db.stop();
     await rm(dir, { recursive: true, force: true });
+    untolerate();
   };
 }
