@@ -5,6 +5,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     wsProxy: string;
+    /** The test Postgres through the TCP relay, for the HYPERDRIVE binding. */
+    hyperdriveUrl: string;
     controlUrl: string;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * `npm run demo [-- --rows N]`: the main job end to end on the local stack.
+ * `npm run demo [-- --rows N --driver neon|hyperdrive]`: the main job end
+ * to end on the local stack, with either database connector.
  *
  * Seeds `orders` with N rows (default 1,000,000; reused when it already holds
  * N), starts the stack, runs `orders-total` over the whole table with the
@@ -11,13 +12,13 @@ import { parseArgs } from "node:util";
 import { followRun, RangemapClient } from "../../cli/client.js";
 import { ProgressLine } from "../../cli/progress.js";
 import { ordersTruth, seedOrders } from "./seed.js";
-import { startStack, type Stack } from "./stack.js";
+import { parseDriver, startStack, type Stack } from "./stack.js";
 
 const { values } = parseArgs({
-  options: { rows: { type: "string", default: "1000000" }, help: { type: "boolean", short: "h" } },
+  options: { rows: { type: "string", default: "1000000" }, driver: { type: "string" }, help: { type: "boolean", short: "h" } },
 });
 if (values.help) {
-  console.log("usage: npm run demo [-- --rows N]   (default 1000000)");
+  console.log("usage: npm run demo [-- --rows N --driver neon|hyperdrive]   (default: 1000000 rows, neon)");
   process.exit(0);
 }
 const rows = Number(values.rows);
@@ -39,7 +40,8 @@ process.on("SIGINT", () => void shutdown(130));
 process.on("SIGTERM", () => void shutdown(143));
 
 try {
-  stack = await startStack({ quiet: true });
+  stack = await startStack({ quiet: true, driver: values.driver === undefined ? undefined : parseDriver(values.driver) });
+  console.log(`driver: ${stack.driver}`);
   const seedStarted = Date.now();
   const seeded = await seedOrders(stack.databaseUrl, rows);
   console.log(

@@ -11,6 +11,15 @@
  *   port           PORT                8787
  *   apiToken       API_TOKEN           "dev-token"
  *   webhookSecret  WEBHOOK_SECRET      "whsec_" + base64("rangemap-dev-webhook-secret")
+ *   driver         RANGEMAP_DRIVER     "neon" (`--driver` of `npm run dev` and the demo)
+ *
+ * Drivers: "neon" serves wrangler.toml's top level, whose Neon driver reaches
+ * Postgres through the proxy. "hyperdrive" serves `[env.hyperdrive]`, whose
+ * HYPERDRIVE binding wrangler points at the same Postgres, through a TCP
+ * relay that keeps wrangler's local Hyperdrive proxy from crashing when
+ * Postgres drops a connection (tcp-relay.ts), with
+ * CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE; DATABASE_URL is
+ * then not given to the Worker at all.
  *
  * Secrets reach wrangler through a 0600 env file under .data/, never its command line.
  */
@@ -23,11 +32,21 @@ import { fileURLToPath } from "node:url";
 import { assertPortFree, parsePgUrl } from "./net.js";
 import { type LocalPostgres, startPostgres } from "./postgres.js";
 import { type LocalProxy, startProxy } from "./proxy.js";
+import { startTcpRelay, type TcpRelay } from "./tcp-relay.js";
 import { keepTail, stopProcessGroup, waitForHealthy, writeEnvFile } from "./wrangler.js";
 
 export const DEFAULT_API_TOKEN = "dev-token";
 export const DEFAULT_WEBHOOK_SECRET = `whsec_${Buffer.from("rangemap-dev-webhook-secret").toString("base64")}`;
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The database connector the Worker uses (src/db/connector.ts). */
+export type Driver = "neon" | "hyperdrive";
+
+export function parseDriver(value: string | undefined): Driver {
+  if (value === undefined || value === "" || value === "neon") return "neon";
+  if (value === "hyperdrive") return "hyperdrive";
+  throw new Error(`the driver must be "neon" or "hyperdrive", got "${value}"`);
+}
 
 export interface StartStackOptions {
   databaseUrl?: string;
@@ -56,6 +75,8 @@ export interface StartStackOptions {
    * plus the benchmark and end-to-end jobs) instead of the shipped one. Default false.
    */
   devJobs?: boolean;
+  /** The database connector. Default: RANGEMAP_DRIVER, else "neon". */
+  driver?: Driver;
 }
 
 export interface Stack {
@@ -65,6 +86,7 @@ export interface Stack {
   databaseUrl: string;
   /** True when the stack started the embedded Postgres (no DATABASE_URL given). */
   embeddedDatabase: boolean;
+  driver: Driver;
   proxyAddress: string;
   /** Resolves with wrangler's exit code once it exits, on its own or through stop(). */
   exited: Promise<number>;
@@ -96,11 +118,13 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
   const apiToken = opts.apiToken ?? (process.env.API_TOKEN || DEFAULT_API_TOKEN);
   const webhookSecret = opts.webhookSecret ?? (process.env.WEBHOOK_SECRET || DEFAULT_WEBHOOK_SECRET);
   const givenUrl = opts.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+  const driver = opts.driver ?? parseDriver(process.env.RANGEMAP_DRIVER);
   await fs.mkdir(dataDir, { recursive: true });
   await assertPortFree(port, "Worker port", "set PORT to another port");
 
   let db: LocalPostgres | undefined;
   let proxy: LocalProxy | undefined;
+  let relay: TcpRelay | undefined;
   let wrangler: ChildProcess | undefined;
   let exited: Promise<number> = Promise.resolve(0);
   const pgLog = givenUrl === undefined ? createWriteStream(path.join(dataDir, "postgres.log"), { flags: "a" }) : undefined;
@@ -109,6 +133,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     (stopping ??= (async () => {
       if (wrangler) await stopProcessGroup(wrangler, 5_000);
       await proxy?.close();
+      await relay?.close();
       await db?.stop();
       await new Promise<void>((resolve) => (pgLog ? pgLog.end(() => resolve()) : resolve()));
     })());
@@ -125,7 +150,8 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     proxy = await startProxy({ allow: [`${target.host}:${target.port}`] });
 
     const envFile = path.join(dataDir, "dev.env");
-    await writeEnvFile(envFile, { DATABASE_URL: databaseUrl, API_TOKEN: apiToken, WEBHOOK_SECRET: webhookSecret });
+    const secrets = { API_TOKEN: apiToken, WEBHOOK_SECRET: webhookSecret };
+    await writeEnvFile(envFile, driver === "neon" ? { DATABASE_URL: databaseUrl, ...secrets } : secrets);
     const childEnv: NodeJS.ProcessEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
     // Keep the secrets out of wrangler's environment: with `[secrets]` in wrangler.toml
     // it would prefer process.env over the env file.
@@ -133,6 +159,11 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     const args = ["dev", "--local", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
     args.push("--var", `NEON_WS_PROXY:${proxy.address}`, "--env-file", envFile, "--persist-to", path.join(dataDir, "wrangler"));
     if (opts.pipelineConnect ?? db !== undefined) args.push("--var", "NEON_PIPELINE_CONNECT:password");
+    if (driver === "hyperdrive") {
+      args.push("--env", "hyperdrive");
+      relay = await startTcpRelay({ host: target.host, port: target.port });
+      childEnv["CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE"] = relay.via(databaseUrl);
+    }
     // Maps the job list `@jobs` to dev/jobs/index.ts for every module esbuild bundles.
     if (opts.devJobs) args.push("--tsconfig", path.join(REPO_ROOT, "dev", "jobs", "tsconfig.json"));
     const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
@@ -156,6 +187,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
       webhookSecret,
       databaseUrl,
       embeddedDatabase: db !== undefined,
+      driver,
       proxyAddress: proxy.address,
       exited,
       stop,

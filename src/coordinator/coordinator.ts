@@ -20,6 +20,7 @@ import { historyEntry, recordRun } from "../history/record";
 import { failure } from "../lib/domain-error";
 import { keyTypeOf } from "../planning/keys";
 import { planRun } from "../planning/plan";
+import { connectorFor } from "../db/connector";
 import { canaryCount, resolveOptions } from "../runs/options";
 import type { RunSpec } from "../runs/spec";
 import type { KeyRange } from "../planning/keys/key-type";
@@ -174,7 +175,7 @@ export class Coordinator extends DurableObject<Env> {
   private async plan(spec: RunSpec): Promise<RunOutcome> {
     const job = getJob(spec.job);
     if (!job) return failure("job_not_found", `no job named ${spec.job}`);
-    const o = resolveOptions(spec, job);
+    const o = resolveOptions(spec, job, connectorFor(this.env));
     const planningStarted = Date.now();
     const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
     if (!planned.ok) return planned;

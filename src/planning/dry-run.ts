@@ -4,7 +4,7 @@
  * a READ ONLY transaction that is rolled back, to show the SQL a range runs
  * and to project the full run's duration from its measured time.
  */
-import { withConnection, type DbEnv } from "../db/connector";
+import { connectorFor, withConnection, type DbEnv } from "../db/connector";
 import { sqlOf, type Queryable } from "../db/sql";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
@@ -46,7 +46,7 @@ export async function dryRun(
   job: Job<Json, unknown>,
   spec: RunSpec,
 ): Promise<Outcome<DryRun>> {
-  const o = resolveOptions(spec, job);
+  const o = resolveOptions(spec, job, connectorFor(env));
   const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
   if (!planned.ok) return planned;
   const { bounds, count, ranges, estimate, snapshotEnd } = planned.value;

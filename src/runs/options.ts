@@ -12,7 +12,13 @@
  * same job values. Global defaults: balanced split (even ranges whatever the
  * key distribution) and a canary of about 1% of the ranges (below). The
  * resolved values are stored with the run, so a run always shows what it used.
+ *
+ * Whatever the precedence gives, a range's timeout is capped at half its
+ * lease and at the database connector's statement limit (Hyperdrive ends a
+ * query after 60 s): the caller passes the connector's limits, so this file
+ * knows the limit but not which connector set it.
  */
+import type { ConnectorLimits } from "../db/connector";
 import type { AnyJob } from "../jobs/define";
 import type { Split } from "../planning/keys/key-type";
 import type { RunSpec } from "./spec";
@@ -31,8 +37,14 @@ export interface RunOptions {
   canary: boolean | number;
 }
 
-export function resolveOptions(spec: RunSpec, job: AnyJob): RunOptions {
+/**
+ * The run's options, from the run body, the job, and the database's limits.
+ *
+ * @example resolveOptions(spec, job, connectorFor(env))
+ */
+export function resolveOptions(spec: RunSpec, job: AnyJob, db: Pick<ConnectorLimits, "maxStatementMs">): RunOptions {
   const leaseMs = (spec.leaseSeconds ?? job.leaseSeconds) * 1000;
+  const requestedMs = (spec.timeoutSeconds ?? job.timeoutSeconds) * 1000;
   return {
     split: spec.split ?? job.split,
     rowsPerRange: spec.rowsPerRange ?? job.rowsPerRange,
@@ -40,7 +52,7 @@ export function resolveOptions(spec: RunSpec, job: AnyJob): RunOptions {
     maxAttempts: spec.maxAttempts ?? job.maxAttempts,
     leaseMs,
     // A batch may run two ranges per lane in turn, so a range gets at most half the lease.
-    timeoutMs: Math.min((spec.timeoutSeconds ?? job.timeoutSeconds) * 1000, Math.floor(leaseMs / 2)),
+    timeoutMs: Math.min(requestedMs, Math.floor(leaseMs / 2), db.maxStatementMs ?? Infinity),
     canary: spec.canary ?? job.canary,
   };
 }
