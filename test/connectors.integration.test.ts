@@ -38,7 +38,9 @@ describe(`the ${env.DB_CONNECTOR} connector`, () => {
     });
     expect(run.status).toBe("succeeded");
     expect(sampled).toBeGreaterThan(0);
-    expect([...seen]).toEqual([expected]);
+    // Lane connections add the consumer invocation they belong to: `rangemap-<connector>/<label>`.
+    expect(seen.size).toBeGreaterThan(0);
+    for (const name of seen) expect(name.split("/")[0]).toBe(expected);
   });
 
   it("caps the run's range timeout at the connector's statement limit", async () => {

@@ -26,6 +26,8 @@ const TABLE: Array<[string | null, boolean, boolean, boolean, boolean]> = [
   // Too slow: retried smaller.
   ["range_timeout", true, false, true, true],
   ["57014", true, false, true, true],
+  ["25P04", true, false, true, true],
+  ["25P03", true, false, true, true],
   // Transient, and the attempt counts.
   ["40001", true, false, false, false],
   ["40P01", true, false, false, false],

@@ -288,7 +288,10 @@ export class Coordinator extends DurableObject<Env> {
     await armedEarly;
     const after = this.runRow() ?? run;
     const wake = nextWake(this.ledger, this.lanes, after, Date.now()) ?? now + after.lease_ms;
-    if (wake !== this.armedFor) {
+    // Re-armed only to wake earlier: an alarm that comes early finds nothing due
+    // and sets the next one, which costs less than a storage write per lane call.
+    const armed = this.armedFor;
+    if (armedEarly || armed === null || wake < armed || armed <= Date.now()) {
       await this.ctx.storage.setAlarm(wake);
       this.armedFor = wake;
     }

@@ -31,12 +31,16 @@ export function applyReports<K>(
   now: number,
 ): ReportOutcome {
   const outcome: ReportOutcome = { folded: 0, retried: 0, failed: 0, split: 0, ignored: 0 };
+  const ranges = ledger.rangesById(reports.map((r) => r.rangeId));
+  const done: Array<{ id: number; rows: number; durationMs: number }> = [];
+  /** Ranges this batch already decided: a second report of one in the same batch changes nothing. */
+  const decided = new Set<number>();
   let acc: Json | undefined;
   let rows = 0;
   let overload = false;
   for (const report of reports) {
-    const range = ledger.range(report.rangeId);
-    const open = range !== null && (range.status === "running" || range.status === "pending");
+    const range = ranges.get(report.rangeId);
+    const open = range !== undefined && (range.status === "running" || range.status === "pending") && !decided.has(report.rangeId);
     if (!open) {
       outcome.ignored++;
     } else if (report.ok) {
@@ -47,21 +51,26 @@ export function applyReports<K>(
         merged = combine.merge(acc ?? (JSON.parse(run.accumulator) as Json), report.result);
       } catch (err) {
         const message = `the result does not combine: ${err instanceof Error ? err.message : String(err)}`;
+        decided.add(range.id);
         outcome[failAttempt(keys, ledger, run, range, { code: "job_error", message, durationMs: report.durationMs }, now)]++;
         continue;
       }
       acc = merged;
       rows += report.rows;
-      ledger.markDone(range.id, report.rows, report.durationMs, now);
+      decided.add(range.id);
+      done.push({ id: range.id, rows: report.rows, durationMs: report.durationMs });
       outcome.folded++;
     } else if (range.status !== "running" || report.attempt !== range.attempt) {
       outcome.ignored++; // a superseded attempt; the live one decides
     } else {
       const { code, message } = report.error;
       overload ||= policyOf(code).overload;
+      decided.add(range.id);
       outcome[failAttempt(keys, ledger, run, range, { code, message, durationMs: report.durationMs }, now)]++;
     }
   }
+  // The fold and the ranges' `done` are written in the caller's transaction, together.
+  ledger.markDoneMany(done, now);
   if (acc !== undefined) ledger.saveAccumulator(JSON.stringify(acc), rows, now);
   governConcurrency(ledger, run, overload, outcome.folded, now);
   return outcome;

@@ -35,7 +35,9 @@ export function answerLane<K>(
   const known = lanes.touch(call.lane, now);
   let outcome: ReportOutcome | null = null;
   if (run.status === "running") {
-    ledger.markStarted(call.started);
+    // A range reported in this same call needs no note that it began.
+    const reported = new Set(call.reports.map((r) => r.rangeId));
+    ledger.markStarted(call.started.filter(([id]) => !reported.has(id)));
     if (call.reports.length) outcome = applyReports(keys, ledger, run, call.reports, job.combine, now);
     ledger.release(call.release, run.max_attempts, now);
   }

@@ -81,6 +81,7 @@ export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total
 type Rec = Record<string, SqlStorageValue>;
 
 // DO SQLite allows at most 100 bound parameters per statement.
+const MAX_PARAMS = 100;
 const INSERT_CHUNK = 16; // 6 parameters a row
 const MAX_ERROR_TEXT = 2000;
 
@@ -150,6 +151,31 @@ export class Ledger {
     return this.sql.exec<RangeRow & Rec>("SELECT * FROM ranges WHERE id = ?", id).toArray()[0] ?? null;
   }
 
+  /** Several ranges by id, in as few statements as the parameter limit allows. */
+  rangesById(ids: readonly number[]): Map<number, RangeRow> {
+    const out = new Map<number, RangeRow>();
+    for (let i = 0; i < ids.length; i += MAX_PARAMS) {
+      const chunk = ids.slice(i, i + MAX_PARAMS);
+      const rows = this.sql.exec<RangeRow & Rec>(`SELECT * FROM ranges WHERE id IN (${chunk.map(() => "?").join(", ")})`, ...chunk);
+      for (const row of rows) out.set(row.id, row);
+    }
+    return out;
+  }
+
+  /** Marks ranges done with their rows and durations, a few statements for a whole batch. */
+  markDoneMany(done: ReadonlyArray<{ id: number; rows: number; durationMs: number }>, now: number): void {
+    const per = Math.floor((MAX_PARAMS - 1) / 3);
+    for (let i = 0; i < done.length; i += per) {
+      const chunk = done.slice(i, i + per);
+      this.sql.exec(
+        `UPDATE ranges SET status = 'done', rows = v.column2, duration_ms = v.column3, lease_until = NULL, lane = NULL, not_before = NULL,
+           error_code = NULL, error_message = NULL, updated_at = ?
+         FROM (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) AS v WHERE ranges.id = v.column1`,
+        now, ...chunk.flatMap((d) => [d.id, d.rows, d.durationMs]),
+      );
+    }
+  }
+
   /** Ranges per state; `total` counts the ranges that cover the key space (split parents excluded). */
   counts(): RangeCounts {
     const counts: RangeCounts = { total: 0, pending: 0, running: 0, done: 0, failed: 0 };
@@ -200,8 +226,14 @@ export class Ledger {
 
   /** Notes that a lane began running these attempts (a range that never began is not to blame for its lease). */
   markStarted(pairs: ReadonlyArray<readonly [number, number]>): void {
-    for (const [id, attempt] of pairs) {
-      this.sql.exec("UPDATE ranges SET started_attempt = ? WHERE id = ? AND attempt = ? AND status = 'running'", attempt, id, attempt);
+    const per = Math.floor(MAX_PARAMS / 2);
+    for (let i = 0; i < pairs.length; i += per) {
+      const chunk = pairs.slice(i, i + per);
+      this.sql.exec(
+        `UPDATE ranges SET started_attempt = v.column2 FROM (VALUES ${chunk.map(() => "(?, ?)").join(", ")}) AS v
+         WHERE ranges.id = v.column1 AND ranges.attempt = v.column2 AND ranges.status = 'running'`,
+        ...chunk.flat(),
+      );
     }
   }
 

@@ -51,6 +51,8 @@ const SQLSTATES: Record<string, Consequences> = {
   "40P01": RETRY, // deadlock_detected
   "55P03": RETRY, // lock_not_available (lock_timeout)
   "57014": TOO_SLOW, // query_canceled (statement_timeout)
+  "25P04": TOO_SLOW, // transaction_timeout (PostgreSQL 17), set per range in transaction mode
+  "25P03": TOO_SLOW, // idle_in_transaction_session_timeout
   "57P01": UNAVAILABLE, // admin_shutdown (a terminated backend)
   "57P02": UNAVAILABLE, // crash_shutdown
   "57P03": SATURATED, // cannot_connect_now (starting up)
