@@ -22,11 +22,11 @@ const FAILED = [17, 2_500, 4_999];
 /** A SqlStorage that remembers every cursor it hands out, to read `rowsRead` after the fact. */
 function metered(sql: SqlStorage) {
   const cursors: Array<{ query: string; cursor: SqlStorageCursor<Record<string, SqlStorageValue>> }> = [];
-  const exec: SqlStorage["exec"] = (query, ...bindings) => {
+  const exec = ((query: string, ...bindings: SqlStorageValue[]) => {
     const cursor = sql.exec(query, ...bindings);
     cursors.push({ query, cursor });
     return cursor;
-  };
+  }) as SqlStorage["exec"];
   const storage = new Proxy(sql, { get: (target, key) => (key === "exec" ? exec : Reflect.get(target, key, target)) });
   return { storage, cursors };
 }

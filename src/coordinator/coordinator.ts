@@ -16,7 +16,7 @@ import { applyReports, type ReportOutcome } from "./fold";
 import { Ledger } from "./ledger";
 import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
-import { failure } from "../lib/domain-error";
+import { failure, type Outcome } from "../lib/domain-error";
 import { keyTypeOf } from "../planning/keys";
 import { planRun } from "../planning/plan";
 import { canaryCount, resolveOptions } from "../runs/options";
@@ -147,7 +147,7 @@ export class Coordinator extends DurableObject<Env> {
   }
 
   /** A Server-Sent Events stream of the run's status until it is final (see watch.ts). */
-  async watch(): Promise<ReadableStream<Uint8Array> | null> {
+  async watch(): Promise<Outcome<ReadableStream<Uint8Array>> | null> {
     return this.runRow() ? this.watchers.open(this.snapshot()) : null;
   }
 
