@@ -46,6 +46,8 @@ export class Coordinator extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.ready = hasSchema(ctx.storage.sql);
       if (this.ready) migrate(ctx.storage.sql);
+      // An alarm lost with the runtime that was running it must not stall a running run for good.
+      if (this.ready && this.ledger.run()?.status === "running") await ctx.storage.setAlarm(Date.now());
     });
   }
 
