@@ -76,13 +76,13 @@ describe("GET /api/runs/:runId/events under stress", () => {
   });
 
   it("drops a watcher that stops reading while the run goes on, instead of queueing every status for it", async () => {
-    // About 100 ranges of ~60 ms at concurrency 2: a few seconds of reports, a push every PUSH_INTERVAL_MS.
-    const started = await startRun("test-slow", { rowsPerRange: 500, concurrency: 2, params: { sleepMs: 60 } });
+    // 100 ranges of at least 100 ms at concurrency 2: 5 s or more of reports, a push every PUSH_INTERVAL_MS.
+    const started = await startRun("test-slow", { rowsPerRange: 500, concurrency: 2, canary: false, params: { sleepMs: 100 } });
     const w = await openEvents(started.runId);
     expect((await nextEvent(w.reader, w.buf))?.status).toBe("running");
 
     // Stop reading for long enough that many more pushes than MAX_PENDING_EVENTS went out.
-    await sleep(PUSH_INTERVAL_MS * (MAX_PENDING_EVENTS + 8));
+    await sleep(PUSH_INTERVAL_MS * (MAX_PENDING_EVENTS + 4));
     expect((await getRun(started.runId)).status, "the run is still going").toBe("running");
 
     let events = 0;
