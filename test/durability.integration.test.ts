@@ -12,7 +12,8 @@
  *   history lists all 50 as succeeded with their rows (paged 20 at a time),
  *   and no request answers 5xx.
  */
-import { abortAllDurableObjects } from "cloudflare:test";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RunStatus } from "../src/coordinator/types";
 import type { HistoryPage } from "../src/history/entry";
@@ -47,6 +48,26 @@ describe("durable state", () => {
     expect(run.ranges).toMatchObject({ total, done: total, failed: 0, running: 0, pending: 0 });
     expect(run.result).toEqual(await ordersTruth());
     expectTiles(await allRanges(started.runId), BigInt(run.bounds.start ?? "x"), BigInt(run.bounds.end ?? "x"));
+  });
+});
+
+describe("a lost alarm", () => {
+  it("is re-armed when the run's status is read, so a run whose alarm died with its runtime does not stall", async () => {
+    // One range at a time, each far longer than the test's window: no report re-arms the alarm meanwhile.
+    const started = await startRun("test-slow", { rowsPerRange: 10_000, concurrency: 1, canary: false, params: { sleepMs: 8_000 } });
+    const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(started.runId));
+    // What a runtime killed mid-alarm can leave behind (e2e/orphans.ts): no alarm at all.
+    await runInDurableObject(stub, (_instance, state) => state.storage.deleteAlarm());
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
+    expect((await getRun(started.runId)).status).toBe("running");
+    // One status read, then no more: the alarm it armed runs at once and arms the next one.
+    let alarm: number | null = null;
+    for (const deadline = Date.now() + 2_000; alarm === null && Date.now() < deadline; await sleep(50)) {
+      alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    }
+    expect(alarm, "an alarm is armed again after the status read").not.toBeNull();
+    expect(await api(`/api/runs/${started.runId}/cancel`, { method: "POST" }).then((r) => r.status)).toBe(200);
+    await waitForRun(started.runId);
   });
 });
 

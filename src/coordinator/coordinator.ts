@@ -31,6 +31,8 @@ import type { RangeMessage, RangeReport, RangeState, RunOutcome, RunStatus } fro
 
 /** If the queue refused a send, look again this soon. */
 const RESEND_DELAY_MS = 1_000;
+/** An alarm this far past due is taken as lost (see rearmIfLost). */
+const ALARM_OVERDUE_MS = 5_000;
 
 export class Coordinator extends DurableObject<Env> {
   private readonly ledger: Ledger;
@@ -46,8 +48,6 @@ export class Coordinator extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.ready = hasSchema(ctx.storage.sql);
       if (this.ready) migrate(ctx.storage.sql);
-      // An alarm lost with the runtime that was running it must not stall a running run for good.
-      if (this.ready && this.ledger.run()?.status === "running") await ctx.storage.setAlarm(Date.now());
     });
   }
 
@@ -75,6 +75,7 @@ export class Coordinator extends DurableObject<Env> {
 
   /** The run's status, or null when this object holds no run. */
   async status(): Promise<RunStatus | null> {
+    if (this.runRow()?.status === "running") await this.rearmIfLost();
     return this.runRow() ? this.snapshot() : null;
   }
 
@@ -271,6 +272,20 @@ export class Coordinator extends DurableObject<Env> {
 
   private runRow() {
     return this.ready ? this.ledger.run() : null;
+  }
+
+  /**
+   * A running run always has an alarm due soon. One that is missing, or long
+   * overdue, was lost with a runtime killed while it ran (seen with local
+   * workerd after `npm run dev` was SIGKILLed: e2e/orphans.ts); without it the
+   * leases of lost messages are never looked at again. Watching the run re-arms it.
+   */
+  private async rearmIfLost(): Promise<void> {
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at < Date.now() - ALARM_OVERDUE_MS) {
+      await this.ctx.storage.setAlarm(Date.now());
+      this.armedFor = null;
+    }
   }
 
   private async disarm(): Promise<void> {
