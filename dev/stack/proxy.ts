@@ -5,6 +5,11 @@
  * (and `/v2`, the driver's default path) and pipes bytes to that TCP target. It only
  * forwards to the targets it was started with, so it is never an open proxy, and it
  * listens on 127.0.0.1 only.
+ *
+ * Loopback is not a boundary for a browser: any web page the developer opens may
+ * open a WebSocket to 127.0.0.1. Browsers always send an `Origin` header with
+ * it, and the Worker's WebSocket never does, so an upgrade that carries one is
+ * refused: no web page reaches the local Postgres through this proxy.
  */
 import http from "node:http";
 import net from "node:net";
@@ -118,6 +123,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<LocalProxy> {
   server.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
     const url = new URL(req.url ?? "/", "http://proxy.invalid");
+    if (req.headers.origin !== undefined) return refuse(socket, 403, "WebSocket upgrades from browsers (an Origin header) are refused\n");
     if (!PATHS.has(url.pathname)) return refuse(socket, 404, "unknown path; use /v1?address=host:port\n");
     const target = normaliseTarget(url.searchParams.get("address") ?? "");
     if (!target) return refuse(socket, 400, "missing or malformed address=host:port\n");

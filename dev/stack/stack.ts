@@ -11,6 +11,7 @@
  *   port           PORT                8787
  *   apiToken       API_TOKEN           "dev-token"
  *   webhookSecret  WEBHOOK_SECRET      "whsec_" + base64("rangemap-dev-webhook-secret")
+ *   stateDir       RANGEMAP_STATE_DIR  <root>/.data
  *   driver         RANGEMAP_DRIVER     "neon" (`--driver` of `npm run dev` and the demo)
  *
  * Drivers: "neon" serves wrangler.toml's top level, whose Neon driver reaches
@@ -22,6 +23,11 @@
  * then not given to the Worker at all.
  *
  * Secrets reach wrangler through a 0600 env file under .data/, never its command line.
+ *
+ * A stack whose supervisor was killed leaves wrangler (and workerd) and the
+ * embedded Postgres running. The next start ends them first: wrangler's process
+ * group is recorded under the state folder (orphans.ts), Postgres by its
+ * postmaster.pid (postgres-os.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -31,12 +37,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertPortFree, parsePgUrl } from "./net.js";
 import { type LocalPostgres, startPostgres } from "./postgres.js";
+import { forgetGroup, reapGroup, recordGroup } from "./orphans.js";
 import { type LocalProxy, startProxy } from "./proxy.js";
 import { startTcpRelay, type TcpRelay } from "./tcp-relay.js";
 import { keepTail, stopProcessGroup, waitForHealthy, writeEnvFile } from "./wrangler.js";
 
 export const DEFAULT_API_TOKEN = "dev-token";
 export const DEFAULT_WEBHOOK_SECRET = `whsec_${Buffer.from("rangemap-dev-webhook-secret").toString("base64")}`;
+/** The name wrangler's process group is recorded under in the state folder. */
+export const WRANGLER_GROUP = "wrangler";
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The database connector the Worker uses (src/db/connector.ts). */
@@ -64,7 +73,7 @@ export interface StartStackOptions {
    * Default: true for the embedded Postgres, false for a DATABASE_URL.
    */
   pipelineConnect?: boolean;
-  /** Folder for the stack's state (Postgres data, wrangler's persisted Durable Objects, logs). Default: <root>/.data. */
+  /** Folder for the stack's state (Postgres data, wrangler's persisted Durable Objects, logs, process records). Default: <root>/.data. */
   stateDir?: string;
   /** How long to wait for GET /healthz to answer 2xx. Default 90 s. */
   readyTimeoutMs?: number;
@@ -113,13 +122,14 @@ function envNumber(name: string, fallback: number): number {
  */
 export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
   const root = path.resolve(opts.root ?? REPO_ROOT);
-  const dataDir = path.resolve(opts.stateDir ?? path.join(root, ".data"));
+  const dataDir = path.resolve(opts.stateDir ?? (process.env.RANGEMAP_STATE_DIR || path.join(root, ".data")));
   const port = opts.port ?? envNumber("PORT", 8787);
   const apiToken = opts.apiToken ?? (process.env.API_TOKEN || DEFAULT_API_TOKEN);
   const webhookSecret = opts.webhookSecret ?? (process.env.WEBHOOK_SECRET || DEFAULT_WEBHOOK_SECRET);
   const givenUrl = opts.databaseUrl ?? (process.env.DATABASE_URL || undefined);
   const driver = opts.driver ?? parseDriver(process.env.RANGEMAP_DRIVER);
   await fs.mkdir(dataDir, { recursive: true });
+  await reapGroup(dataDir, WRANGLER_GROUP, (line) => console.error(`rangemap: ${line}`));
   await assertPortFree(port, "Worker port", "set PORT to another port");
 
   let db: LocalPostgres | undefined;
@@ -131,7 +141,10 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (wrangler) await stopProcessGroup(wrangler, 5_000);
+      if (wrangler) {
+        await stopProcessGroup(wrangler, 5_000);
+        await forgetGroup(dataDir, WRANGLER_GROUP);
+      }
       await proxy?.close();
       await relay?.close();
       await db?.stop();
@@ -166,13 +179,15 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     }
     // Maps the job list `@jobs` to dev/jobs/index.ts for every module esbuild bundles.
     if (opts.devJobs) args.push("--tsconfig", path.join(REPO_ROOT, "dev", "jobs", "tsconfig.json"));
-    const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
+    const bin = path.join(REPO_ROOT, "node_modules", ".bin", "wrangler");
+    const child = spawn(bin, args, {
       cwd: root,
       env: childEnv,
       detached: true, // its own process group: stop() can end wrangler and workerd together
       stdio: ["ignore", opts.quiet ? "pipe" : "inherit", opts.quiet ? "pipe" : "inherit"],
     });
     wrangler = child;
+    if (child.pid !== undefined) await recordGroup(dataDir, WRANGLER_GROUP, child.pid, [bin, ...args]);
     exited = new Promise<number>((resolve) => {
       child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
       child.once("error", () => resolve(127));

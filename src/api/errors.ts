@@ -40,6 +40,7 @@ const STATUS_OF: Record<Exclude<DomainCode, `sqlstate_${string}`>, ContentfulSta
   key_not_integer: 422,
   key_not_indexed: 422,
   database_unavailable: 503,
+  too_many_watchers: 429,
 };
 
 export function statusOf(code: DomainCode): ContentfulStatusCode {

@@ -86,7 +86,8 @@ runsRoutes.get("/:runId/events", async (c) => {
   const runId = runIdParam(c.req.param("runId"));
   const stream = await coordinatorFor(c.env, runId).watch();
   if (!stream) throw apiError(404, "run_not_found", `no run ${runId}`);
-  return new Response(stream, {
+  if (!stream.ok) throw domainError(stream.error);
+  return new Response(stream.value, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform" },
   });
 });

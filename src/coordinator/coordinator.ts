@@ -17,7 +17,7 @@ import { Lanes } from "./lanes";
 import { Ledger } from "./ledger";
 import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
-import { failure } from "../lib/domain-error";
+import { failure, type Outcome } from "../lib/domain-error";
 import { keyTypeOf } from "../planning/keys";
 import { planRun } from "../planning/plan";
 import { connectorFor } from "../db/connector";
@@ -34,6 +34,8 @@ import type { LaneCall, LaneGrant, LaneMessage, RangeState, RunOutcome, RunStatu
 
 /** Ranges written to the ledger per transaction while a run is planned. */
 const PLAN_CHUNK = 10_000;
+/** An alarm this far past due is taken as lost (see rearmIfLost). */
+const ALARM_OVERDUE_MS = 5_000;
 
 export class Coordinator extends DurableObject<Env> {
   private readonly ledger: Ledger;
@@ -78,6 +80,7 @@ export class Coordinator extends DurableObject<Env> {
 
   /** The run's status, or null when this object holds no run. */
   async status(): Promise<RunStatus | null> {
+    if (this.runRow()?.status === "running") await this.rearmIfLost();
     return this.runRow() ? this.snapshot() : null;
   }
 
@@ -154,7 +157,7 @@ export class Coordinator extends DurableObject<Env> {
   }
 
   /** A Server-Sent Events stream of the run's status until it is final (see watch.ts). */
-  async watch(): Promise<ReadableStream<Uint8Array> | null> {
+  async watch(): Promise<Outcome<ReadableStream<Uint8Array>> | null> {
     return this.runRow() ? this.watchers.open(this.snapshot()) : null;
   }
 
@@ -316,6 +319,20 @@ export class Coordinator extends DurableObject<Env> {
     // A ledger can appear after construction (a test seeding storage); looking costs one catalog read.
     this.ready ||= hasSchema(this.ctx.storage.sql);
     return this.ready ? this.ledger.run() : null;
+  }
+
+  /**
+   * A running run always has an alarm due soon. One that is missing, or long
+   * overdue, was lost with a runtime killed while it ran (seen with local
+   * workerd after `npm run dev` was SIGKILLed: e2e/orphans.ts); without it the
+   * leases of lost messages are never looked at again. Watching the run re-arms it.
+   */
+  private async rearmIfLost(): Promise<void> {
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at < Date.now() - ALARM_OVERDUE_MS) {
+      await this.ctx.storage.setAlarm(Date.now());
+      this.armedFor = null;
+    }
   }
 
   private async disarm(): Promise<void> {

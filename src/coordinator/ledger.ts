@@ -382,14 +382,21 @@ export class Ledger {
       .one();
   }
 
-  /** A page of the ledger in id order, after `afterId`, optionally of one state. */
+  /**
+   * A page of the ledger in id order, after `afterId`, optionally of one state.
+   * Two statements, not one with `(? IS NULL OR status = ?)`: SQLite plans a
+   * statement once, without the bindings, so that form cannot use the
+   * `(status, id)` index and scans every range (test/status-cost.integration.test.ts).
+   */
   page(status: RangeState | null, afterId: number, limit: number): RangeRow[] {
-    return this.sql
-      .exec<RangeRow & Rec>(
-        `SELECT * FROM ranges WHERE (? IS NULL OR status = ?) AND id > ? ORDER BY id LIMIT ?`,
-        status, status, afterId, limit,
-      )
-      .toArray();
+    const rows =
+      status === null
+        ? this.sql.exec<RangeRow & Rec>("SELECT * FROM ranges WHERE id > ? ORDER BY id LIMIT ?", afterId, limit)
+        : this.sql.exec<RangeRow & Rec>(
+            "SELECT * FROM ranges WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
+            status, afterId, limit,
+          );
+    return rows.toArray();
   }
 
   failedRanges(limit: number): RunError[] {

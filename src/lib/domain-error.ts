@@ -18,6 +18,8 @@ export type DomainCode =
   | "key_not_integer"
   | "key_not_indexed"
   | "database_unavailable"
+  /** A run has as many open `/events` streams as it serves (src/coordinator/watch.ts). */
+  | "too_many_watchers"
   /** The database refused a planning query with this SQLSTATE (e.g. a missing privilege). */
   | `sqlstate_${string}`;
 

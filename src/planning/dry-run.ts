@@ -1,11 +1,19 @@
 /**
  * `dryRun: true`: the plan without the run. Nothing is stored and nothing is
- * dispatched. Unless `canary: false`, the first range is executed once inside
- * a READ ONLY transaction that is rolled back, to show the SQL a range runs
- * and to project the full run's duration from its measured time.
+ * dispatched. Unless `canary: false`, the first range is executed once, to
+ * show the SQL a range runs and to project the full run's duration from its
+ * measured time.
+ *
+ * The sample runs inside a transaction that is always rolled back, so a job
+ * that writes can be dry-run and its writes never persist. Two things keep
+ * the job inside that transaction: its `sql` refuses transaction-control and
+ * session statements (src/db/statement-guard.ts), and it refuses everything
+ * once the sample is over (a job still running after its timeout would
+ * otherwise reach the connection after the ROLLBACK, outside any transaction).
  */
 import { connectorFor, withConnection, type DbEnv } from "../db/connector";
 import { sqlOf, type Queryable } from "../db/sql";
+import { guardStatement } from "../db/statement-guard";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
 import { canaryCount, resolveOptions } from "../runs/options";
@@ -71,17 +79,17 @@ export async function dryRun(
   const statements: string[] = [];
   try {
     await withConnection(env, async (client) => {
+      let sampling = true;
       const recorder: Queryable = {
-        query: (text, values) => {
+        query: async (text, values) => {
           statements.push(text.replace(/\s+/g, " ").trim());
+          if (!sampling) throw new CodedError("range_timeout", "the dry run's sample is over; its transaction was rolled back");
+          guardStatement(text);
           return client.query(text, values);
         },
       };
-      // Read-only for the whole session, so a job's own COMMIT/BEGIN cannot
-      // escape into a writing transaction, and bounded in time on both ends.
-      await client.query(`SET SESSION default_transaction_read_only = on`);
-      await client.query(`SET SESSION statement_timeout = ${Math.max(1, Math.floor(o.timeoutMs))}`);
-      await client.query("BEGIN READ ONLY");
+      await client.query("BEGIN");
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(o.timeoutMs))}`);
       const started = Date.now();
       try {
         const result = await Promise.race([
@@ -106,6 +114,7 @@ export async function dryRun(
         const e = describeError(err);
         plan.sample = { error: { code: e.code, message: e.message } };
       } finally {
+        sampling = false;
         await client.query("ROLLBACK").catch(() => {});
       }
     });
