@@ -37,7 +37,7 @@ function seed(state: DurableObjectState): void {
   ledger.insertRun({
     run_id: "status-cost", job: "orders-total", status: "running", phase: "main", bounds_start: "1", bounds_end: String(RANGES * 10),
     snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency: 4, max_attempts: 3, lease_ms: 60_000,
-    timeout_ms: 30_000, params: "null", accumulator: JSON.stringify({ rows: 0, totalAmount: "0.00" }), created_at: 0,
+    timeout_ms: 30_000, params: "null", accumulator: JSON.stringify({ rows: 0, totalAmount: "0.00" }), created_at: 0, planning_ms: null,
   });
   ledger.insertRanges(Array.from({ length: RANGES }, (_, i) => ({ start: String(i * 10 + 1), end: String(i * 10 + 10) })));
   state.storage.sql.exec("UPDATE ranges SET status = 'done', rows = 10 WHERE id < ?", RANGES / 2);
@@ -55,7 +55,7 @@ describe("status cost", () => {
       if (!run) throw new Error("no run");
       cursors.length = 0;
 
-      const status = runStatus(ledger, run);
+      const status = runStatus(ledger, run, 0);
       expect(status.errors.map((e) => e.rangeId)).toEqual(FAILED);
       expect(status.ranges.total).toBe(RANGES);
 
