@@ -19,6 +19,29 @@ export interface ScenarioResult {
   note?: string;
 }
 
+/** The middle value (the lower of the two middles for an even count). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0);
+}
+
+/** `npm run bench:planning`: the balanced planner on 10,000,000 skewed rows. */
+export interface PlanningFigures {
+  rows: number;
+  rowsPerRange: number;
+  /** Median planning time of the runs. */
+  seconds: number;
+  runs: number[];
+  ranges: number;
+  /** Rows in each planned range as SQL counts them. */
+  rowsPerRangeCounted: { max: number; median: number; min: number };
+  /** The largest range over rowsPerRange. */
+  maxVsTarget: number;
+  /** Share of the table's pages marked all-visible (index-only scans skip the heap on those). */
+  allVisible: number;
+  coverage: "exact" | "broken";
+}
+
 export function summarize(base: Omit<ScenarioResult, "seconds" | "rowsPerSec" | "spread">): ScenarioResult {
   const sorted = [...base.runs].sort((a, b) => a - b);
   const seconds = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
@@ -104,4 +127,22 @@ export async function updateReadme(root: string, table: string): Promise<boolean
   if (a < 0 || b < a) return false;
   await writeFile(file, `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}`);
   return true;
+}
+
+async function readResults(root: string): Promise<Record<string, unknown>> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path.join(root, "bench", "results.json"), "utf8"));
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Writes the planning figures into bench/results.json, keeping what `npm run bench` wrote there. */
+export async function writePlanning(root: string, figures: PlanningFigures): Promise<string> {
+  const file = path.join(root, "bench", "results.json");
+  await mkdir(path.dirname(file), { recursive: true });
+  const results = { ...(await readResults(root)), planning: { ...figures, machine: machine(), date: new Date().toISOString() } };
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
 }

@@ -13,7 +13,7 @@ import { isSqlState } from "../lib/error-policy";
 import { logError } from "../lib/log";
 import { checkKey } from "./bounds";
 import { keyTypeOf } from "./keys";
-import type { KeyRange, Split } from "./keys/key-type";
+import type { KeyRange, MoreSessions, Split } from "./keys/key-type";
 import { TooManyRanges } from "./uniform";
 
 export interface Plan {
@@ -58,7 +58,8 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
         const bounds = start !== undefined && end !== undefined ? { start, end } : null;
         return { ok: true as const, value: { ...base, bounds, ranges: [], estimates: [] } };
       }
-      const { ranges, estimates } = await keys.split(sql, table, key, { start, end }, opts.rowsPerRange, opts.split);
+      const more: MoreSessions = (fn) => withConnection(env, (other) => fn(sqlOf(other)));
+      const { ranges, estimates } = await keys.split(sql, table, key, { start, end }, opts.rowsPerRange, opts.split, more);
       return { ok: true as const, value: { ...base, bounds: { start, end }, ranges, estimates } };
     });
   } catch (err) {

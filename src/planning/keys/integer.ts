@@ -62,8 +62,8 @@ export const integerKey: KeyType<bigint> = {
     return { start: BigInt(row.lo), end: BigInt(row.hi) };
   },
 
-  async split(sql, table, key, window, rowsPerRange, how) {
-    if (how === "balanced") return planBalanced(sql, table, key, window.start, window.end, rowsPerRange);
+  async split(sql, table, key, window, rowsPerRange, how, more) {
+    if (how === "balanced") return planBalanced(sql, table, key, window.start, window.end, rowsPerRange, more);
     const width = BigInt(rowsPerRange);
     const n = uniformCount(window.start, window.end, width);
     if (n > BigInt(MAX_RANGES)) {

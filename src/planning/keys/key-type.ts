@@ -20,6 +20,13 @@ export interface SplitPlan<K> {
   estimates: number[];
 }
 
+/**
+ * Runs `fn` on another session of the same database, opened for it and
+ * closed after; rejects without calling `fn` when none can be opened. Lets a
+ * big plan read with several connections while the planner holds one.
+ */
+export type MoreSessions = <T>(fn: (sql: Sql) => Promise<T>) => Promise<T>;
+
 export interface KeyType<K> {
   /** The key type's name, as errors and docs show it. */
   readonly name: string;
@@ -34,8 +41,8 @@ export interface KeyType<K> {
   domain(pgType: string): KeyRange<K> | null;
   /** The key's smallest and largest value in the table; null for an empty table. */
   bounds(sql: Sql, table: Identifier, key: Identifier): Promise<KeyRange<K> | null>;
-  /** Cuts `window` into ranges that cover it exactly, of about `rowsPerRange` rows (balanced) or keys (uniform). */
-  split(sql: Sql, table: Identifier, key: Identifier, window: KeyRange<K>, rowsPerRange: number, how: Split): Promise<SplitPlan<K>>;
+  /** Cuts `window` into ranges that cover it exactly, of about `rowsPerRange` rows (balanced) or keys (uniform); `more` may read in parallel. */
+  split(sql: Sql, table: Identifier, key: Identifier, window: KeyRange<K>, rowsPerRange: number, how: Split, more?: MoreSessions): Promise<SplitPlan<K>>;
   /** Two halves that cover `range` exactly, or null when it is too narrow to be worth splitting. */
   halve(range: KeyRange<K>, rowsPerRange: number): [KeyRange<K>, KeyRange<K>] | null;
   /** The SQL predicate "`key` is in `range`", to interpolate into a query. */
