@@ -56,6 +56,8 @@ export interface StartStackOptions {
    * plus the benchmark and end-to-end jobs) instead of the shipped one. Default false.
    */
   devJobs?: boolean;
+  /** Extra plain-text vars for the Worker (`wrangler dev --var KEY:VALUE`), e.g. the benchmark's `COORDINATOR_RPC_DELAY_MS`. */
+  vars?: Record<string, string>;
 }
 
 export interface Stack {
@@ -133,6 +135,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
     const args = ["dev", "--local", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
     args.push("--var", `NEON_WS_PROXY:${proxy.address}`, "--env-file", envFile, "--persist-to", path.join(dataDir, "wrangler"));
     if (opts.pipelineConnect ?? db !== undefined) args.push("--var", "NEON_PIPELINE_CONNECT:password");
+    for (const [name, value] of Object.entries(opts.vars ?? {})) args.push("--var", `${name}:${value}`);
     // Maps the job list `@jobs` to dev/jobs/index.ts for every module esbuild bundles.
     if (opts.devJobs) args.push("--tsconfig", path.join(REPO_ROOT, "dev", "jobs", "tsconfig.json"));
     const child = spawn(path.join(REPO_ROOT, "node_modules", ".bin", "wrangler"), args, {
