@@ -93,17 +93,24 @@ describe("cutsToRanges", () => {
 });
 
 describe("partsOf", () => {
-  const group = (i: number, rows: number, pieces: number): Group => ({ start: BigInt(i * 100), end: BigInt(i * 100 + 99), rows, pieces });
+  const group = (i: number, rows: number): Group => ({ start: BigInt(i * 100), end: BigInt(i * 100 + 99), rows, pieces: Math.max(1, Math.round(rows / 100)) });
 
-  it("keeps one-piece groups as ranges and joins the rest into one walk per session's share", () => {
-    const groups = [group(0, 90, 1), group(1, 500, 5), group(2, 500, 5), group(3, 500, 5), group(4, 500, 5), group(5, 80, 1)];
-    const parts = partsOf(groups, 2);
+  it("keeps groups that fit one range as ranges and joins the rest into one walk per session's share", () => {
+    const groups = [group(0, 90), group(1, 500), group(2, 500), group(3, 500), group(4, 500), group(5, 80)];
+    const parts = partsOf(groups, 100, 2);
     expectTiling(parts, 0n, 599n);
     expect(parts.map((p) => [p.kind, p.rows])).toEqual([["range", 90], ["walk", 1000], ["walk", 1000], ["range", 80]]);
   });
 
-  it("never joins a walk across a one-piece group", () => {
-    const parts = partsOf([group(0, 500, 5), group(1, 90, 1), group(2, 500, 5)], 1);
+  it("walks every group over 1.25 ranges of rows, with a step that shares its rows evenly", () => {
+    const parts = partsOf([group(0, 124), group(1, 130), group(2, 1000)], 100, 1);
+    expect(parts.map((p) => (p.kind === "walk" ? ["walk", p.step] : ["range", p.rows]))).toEqual([["range", 124], ["walk", 94]]); // 1,130 rows in 12 ranges
+    const alone = partsOf([group(0, 130)], 100, 1)[0];
+    expect(alone?.kind === "walk" && alone.step).toBe(65);
+  });
+
+  it("never joins a walk across a group that fits one range", () => {
+    const parts = partsOf([group(0, 500), group(1, 90), group(2, 500)], 100, 1);
     expect(parts.map((p) => p.kind)).toEqual(["walk", "range", "walk"]);
   });
 });

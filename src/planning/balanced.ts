@@ -5,9 +5,10 @@
  * 1. Cheap statistics first: `pg_stats.histogram_bounds` (equal-row buckets)
  *    and `pg_class.reltuples`. No ANALYZE: nothing here writes.
  * 2. Buckets are grouped until each group holds about one range's rows. A
- *    group of one range is taken as it is, without reading the table.
- * 3. Groups that need several ranges are *walked*: the table's own order is
- *    read and a cut is placed every `rowsPerRange` rows, so those ranges are
+ *    group that fits in one range (up to 1.25× rowsPerRange) is taken as it
+ *    is, without reading the table.
+ * 3. Bigger groups are *walked*: the table is read in key order and a cut is
+ *    placed every `step` rows (at most rowsPerRange), so those ranges are
  *    exact however skewed the keys are inside a bucket. Reading rows is the
  *    whole cost of planning, so it is done once, by as few statements as
  *    there are sessions, on up to `MAX_SESSIONS` sessions at once.
@@ -160,20 +161,19 @@ export async function planBalanced(
   if (planned > MAX_RANGES) {
     throw new TooManyRanges(`a balanced split makes about ${planned} ranges, over the cap of ${MAX_RANGES}`);
   }
-  const walkRows = groups.reduce((n, g) => n + (g.pieces > 1 ? g.rows : 0), 0);
+  const walkRows = partsOf(groups, rowsPerRange, 1).reduce((n, p) => n + (p.kind === "walk" ? p.rows : 0), 0);
   const sessions = more ? Math.min(MAX_SESSIONS, Math.max(1, Math.ceil(walkRows / ROWS_PER_SESSION))) : 1;
-  const parts = partsOf(groups, sessions);
-  const step = Math.max(1, Math.round(rowsPerRange));
+  const parts = partsOf(groups, rowsPerRange, sessions);
   const walk = stats.indexed ? hop : rank;
-  const walks = parts.filter((p) => p.kind === "walk");
-  const walked = await inSessions(sql, more, sessions, walks, (session, w) => walk(session, table, key, w, step));
+  const walks = parts.flatMap((p) => (p.kind === "walk" ? [p] : []));
+  const walked = await inSessions(sql, more, sessions, walks, (session, w) => walk(session, table, key, w, w.step));
 
   const ranges: IntRange[] = [];
   const estimates: number[] = [];
   let w = 0;
   for (const p of parts) {
     const got = p.kind === "walk" ? walked[w++] : undefined;
-    const cut = got ? walkRanges(p, got.cuts, got.tail, step) : { ranges: [p], estimates: [p.rows] };
+    const cut = got && p.kind === "walk" ? walkRanges(p, got.cuts, got.tail, p.step) : { ranges: [p], estimates: [p.rows] };
     cut.ranges.forEach((r, i) => {
       ranges.push({ start: r.start, end: r.end });
       estimates.push(cut.estimates[i] ?? 0);
