@@ -10,6 +10,7 @@
  *   each way between every client and Postgres (dev/bench/delay-proxy.ts)
  *   and 50 ms each way on every consumer↔Coordinator call.
  * - Coordination: 10,000 no-op ranges of one key (and 100,000 without --quick).
+ * - Balanced planning of 10,000,000 skewed rows, as `npm run bench:planning`.
  *
  * rangemap figures are end to end, from the POST to the final status, canary
  * off; the planning time and the sessions Postgres counted are reported
@@ -27,7 +28,8 @@ import { ensureDatabase, findFreePort, startPostgres } from "../stack/postgres.j
 import { seedOrders } from "../stack/seed.js";
 import { startStack } from "../stack/stack.js";
 import { startDelayProxy } from "./delay-proxy.js";
-import { markdownTable, ratios, readPlanning, summarize, updateDocs, writeResults, type Network, type RunExtras, type ScenarioResult } from "./report.js";
+import { benchPlanning } from "./planning-bench.js";
+import { markdownTable, ratios, summarize, updateDocs, writeResults, type Network, type RunExtras, type ScenarioResult } from "./report.js";
 import {
   answerOf, figuresOf, handRolledParallel, handRolledPushdown, rangemapRun, sessionsOpened, settled, sqlAggregate, uniformRanges,
   type Answer, type Work,
@@ -41,6 +43,7 @@ const RANGES = 100;
 const HAND_C = [1, 8];
 const RANGEMAP_C = [1, 8, 48];
 const RTT = { rows: 2_000_000, ranges: 200, concurrency: 8, pgDelayMs: 10, rpcDelayMs: 50 };
+const PLANNING = { rows: 10_000_000, rowsPerRange: 10_000 };
 const say = (line: string) => console.log(`[bench] ${line}`);
 
 const state = path.join(ROOT, ".data", "bench");
@@ -189,12 +192,14 @@ async function rtt(): Promise<boolean> {
 }
 
 try {
+  // First, before any stack runs: it is the figure most sensitive to a busy machine.
+  const planning = await benchPlanning(await ensureDatabase(db.url, "bench_planning"), PLANNING.rows, PLANNING.rowsPerRange, (line) => say(`planning: ${line}`));
   for (const [i, rows] of SIZES.entries()) await local(rows, i === 0);
   const rpcDelay = await rtt();
   const r = { ...ratios(results), rttCoordinatorDelay: rpcDelay };
   say(`ratios: ${JSON.stringify(r)}`);
-  say(`wrote ${await writeResults(ROOT, results, r)}`);
-  const docs = await updateDocs(ROOT, markdownTable(results, r, await readPlanning(ROOT)));
+  say(`wrote ${await writeResults(ROOT, results, r, planning)}`);
+  const docs = await updateDocs(ROOT, markdownTable(results, r, planning));
   if (docs) say(`updated ${path.relative(ROOT, docs)}`);
 } finally {
   await monitor.end();
