@@ -37,7 +37,7 @@ import {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, runs: { type: "string" } } });
-const RUNS = Math.max(1, Number(values.runs) || (values.quick ? 2 : 3));
+const RUNS = Math.max(1, Number(values.runs) || 3);
 const SIZES = values.quick ? [1_000_000] : [1_000_000, 2_000_000];
 const RANGES = 100;
 const HAND_C = [1, 8];
@@ -193,7 +193,7 @@ async function rtt(): Promise<boolean> {
 
 try {
   // First, before any stack runs: it is the figure most sensitive to a busy machine.
-  const planning = await benchPlanning(await ensureDatabase(db.url, "bench_planning"), PLANNING.rows, PLANNING.rowsPerRange, (line) => say(`planning: ${line}`));
+  const planning = await benchPlanning(await ensureDatabase(db.url, "bench_planning"), PLANNING.rows, PLANNING.rowsPerRange, (line) => say(`balanced plan: ${line}`));
   for (const [i, rows] of SIZES.entries()) await local(rows, i === 0);
   const rpcDelay = await rtt();
   const r = { ...ratios(results), rttCoordinatorDelay: rpcDelay };
