@@ -165,14 +165,14 @@ const verdict = (ok: boolean | null) => (ok === null ? "not measured" : ok ? "me
 
 export function markdownTable(results: ScenarioResult[], r: Ratios, planning: PlanningFigures): string {
   const m = machine();
-  const at = r.rows === null ? "" : ` at ${fmt(r.rows)} rows, 100 ranges`;
+  const at = r.rows === null ? "" : `, ${fmt(r.rows)} rows in 100 ranges`;
   const rows: Array<[string, number | null, string, boolean | null, string]> = [
     ["pushdownVsHandRolledC1", r.pushdownVsHandRolledC1, "≤ 1.5", r.pushdownVsHandRolledC1 === null ? null : r.pushdownVsHandRolledC1 <= 1.5, `rangemapPushdown / handRolledPushdown, C = 1${at}`],
-    ["pushdownVsHandRolledC8", r.pushdownVsHandRolledC8, "≤ 1.5", r.pushdownVsHandRolledC8 === null ? null : r.pushdownVsHandRolledC8 <= 1.5, `the same at C = 8${at}`],
+    ["pushdownVsHandRolledC8", r.pushdownVsHandRolledC8, "≤ 1.5", r.pushdownVsHandRolledC8 === null ? null : r.pushdownVsHandRolledC8 <= 1.5, `the same, C = 8${at}`],
     ["pullVsHandRolled", r.pullVsHandRolled, "≤ 1.3", r.pullVsHandRolled === null ? null : r.pullVsHandRolled <= 1.3, `rangemapPull / handRolledParallel (both pull every row), C = 8${at}`],
     ["pushdownVsHandRolledRtt", r.pushdownVsHandRolledRtt, "≤ 1.5", r.pushdownVsHandRolledRtt === null ? null : r.pushdownVsHandRolledRtt <= 1.5, `rangemapPushdown / handRolledPushdown, C = 8, 2,000,000 rows in 200 ranges, 10 ms each way to Postgres, ${r.rttCoordinatorDelay ? "50 ms each way to the Coordinator" : "and no Coordinator delay: this Worker does not read COORDINATOR_RPC_DELAY_MS"}`],
     ["coordinationRangesPerSec", r.coordinationRangesPerSec, "≥ 10,000", r.coordinationRangesPerSec === null ? null : r.coordinationRangesPerSec >= 10_000, `no-op ranges of one key per second, 10,000 ranges; Coordinator calls/s: ${orDash(r.coordinationCallsPerSec, fmt)}`],
-    ["connectionsPerRun", r.connectionsPerRun, "≤ 16", r.connectionsPerRun === null ? null : r.connectionsPerRun <= 16, "sessions Postgres counted for one rangemapPushdown run, C = 8, 100 ranges"],
+    ["connectionsPerRun", r.connectionsPerRun, "≤ 16", r.connectionsPerRun === null ? null : r.connectionsPerRun <= 16, `sessions Postgres counted for one rangemapPushdown run, C = 8${at}`],
     ["pushdownVsSql", r.pushdownVsSql, "—", null, "the fastest rangemapPushdown / one SQL aggregate: how close the fan-out gets to the floor"],
   ];
   const lines = [
