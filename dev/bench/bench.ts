@@ -29,7 +29,7 @@ import { seedOrders } from "../stack/seed.js";
 import { startStack } from "../stack/stack.js";
 import { startDelayProxy } from "./delay-proxy.js";
 import { benchPlanning } from "./planning-bench.js";
-import { markdownTable, ratios, summarize, updateDocs, writeResults, type Network, type RunExtras, type ScenarioResult } from "./report.js";
+import { ratios, summarize, updateDocs, writeResults, type Network, type RunExtras, type ScenarioResult } from "./report.js";
 import {
   answerOf, figuresOf, handRolledParallel, handRolledPushdown, rangemapRun, sessionsOpened, settled, sqlAggregate, uniformRanges,
   type Answer, type Work,
@@ -212,7 +212,7 @@ try {
   const r = { ...ratios(results), rttCoordinatorDelay: rpcDelay };
   say(`ratios: ${JSON.stringify(r)}`);
   say(`wrote ${await writeResults(ROOT, results, r, planning)}`);
-  const docs = await updateDocs(ROOT, markdownTable(results, r, planning));
+  const docs = await updateDocs(ROOT);
   if (docs) say(`updated ${path.relative(ROOT, docs)}`);
 } finally {
   await monitor.end();

@@ -163,7 +163,7 @@ const fmt = (n: number) => n.toLocaleString("en-US");
 const orDash = (n: number | null, f: (n: number) => string = String) => (n === null ? "—" : f(n));
 const verdict = (ok: boolean | null) => (ok === null ? "not measured" : ok ? "met" : "missed");
 
-export function markdownTable(results: ScenarioResult[], r: Ratios, planning: PlanningFigures): string {
+function markdownTable(results: ScenarioResult[], r: Ratios, planning: PlanningFigures): string {
   const m = machine();
   const at = r.rows === null ? "" : `, ${fmt(r.rows)} rows in 100 ranges`;
   const rows: Array<[string, number | null, string, boolean | null, string]> = [
@@ -196,8 +196,17 @@ export function markdownTable(results: ScenarioResult[], r: Ratios, planning: Pl
   return lines.join("\n");
 }
 
-/** Replaces the text between the bench markers of docs/performance.md. */
-export async function updateDocs(root: string, table: string): Promise<string | null> {
+/**
+ * Regenerates the table between the bench markers of docs/performance.md
+ * from bench/results.json, so that the page always shows the file's figures,
+ * whichever of `npm run bench` and `npm run bench:planning` wrote last.
+ * Null when the file lacks a part of them or the page lacks the markers.
+ */
+export async function updateDocs(root: string): Promise<string | null> {
+  const results = await readResults(root);
+  const { scenarios, ratios: r, planning } = results;
+  if (!Array.isArray(scenarios) || r === null || typeof r !== "object" || planning === null || typeof planning !== "object") return null;
+  const table = markdownTable(scenarios as ScenarioResult[], r as Ratios, planning as PlanningFigures);
   const file = path.join(root, "docs", "performance.md");
   const text = await readFile(file, "utf8");
   const start = "<!-- bench:start -->";

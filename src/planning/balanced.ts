@@ -17,6 +17,7 @@
 import type { Identifier, Sql } from "../db/sql";
 import { groupBuckets, histogramBuckets, partsOf, walkRanges, type Bucket } from "./buckets";
 import type { MoreSessions } from "./keys/key-type";
+import { inSessions } from "./sessions";
 import { MAX_RANGES, TooManyRanges, type IntRange } from "./uniform";
 
 /** Most sessions one plan reads with, its own included: within the 6 connections a Durable Object may hold. */
@@ -88,42 +89,6 @@ async function rank(sql: Sql, table: Identifier, key: Identifier, w: Bucket, ste
     SELECT (array_agg(k ORDER BY rn) FILTER (WHERE rn % ${step} = 0))::text[] AS cuts, (count(*) % ${step})::text AS tail
     FROM (SELECT ${key} AS k, row_number() OVER (ORDER BY ${key}) AS rn FROM ${table} WHERE ${key} BETWEEN ${w.start} AND ${w.end}) r`;
   return { cuts: (row?.cuts ?? []).map((c) => BigInt(c)), tail: Number(row?.tail ?? 0) };
-}
-
-/**
- * `fn` over every item, in order of the results, on `sql` and up to
- * `sessions - 1` more sessions at once. A session that cannot be opened only
- * means fewer of them; an error in `fn` stops every session and rejects.
- */
-async function inSessions<T, R>(sql: Sql, more: MoreSessions | undefined, sessions: number, items: readonly T[], fn: (sql: Sql, item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  let next = 0;
-  let failed = false;
-  const drain = async (session: Sql) => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(session, items[i] as T);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  const extra = Math.min(sessions, items.length) - 1;
-  const others = more
-    ? Array.from({ length: Math.max(0, extra) }, () => {
-        let opened = false;
-        return more(async (session) => {
-          opened = true;
-          await drain(session);
-        }).catch((err: unknown) => {
-          if (opened) throw err;
-        });
-      })
-    : [];
-  await Promise.all([drain(sql), ...others]);
-  return out;
 }
 
 export interface BalancedPlan {

@@ -5,6 +5,7 @@
  * invariant 10). Integers are the one implementation today (integer.ts).
  */
 import type { Fragment, Identifier, Sql } from "../../db/sql";
+import type { OpenSession } from "../sessions";
 
 /** An inclusive range of keys `[start, end]`. */
 export interface KeyRange<K> {
@@ -20,12 +21,8 @@ export interface SplitPlan<K> {
   estimates: number[];
 }
 
-/**
- * Runs `fn` on another session of the same database, opened for it and
- * closed after; rejects without calling `fn` when none can be opened. Lets a
- * big plan read with several connections while the planner holds one.
- */
-export type MoreSessions = <T>(fn: (sql: Sql) => Promise<T>) => Promise<T>;
+/** Another session of the same database, opened for one piece of work: lets a big plan read with several connections while the planner holds one. */
+export type MoreSessions = OpenSession<Sql>;
 
 export interface KeyType<K> {
   /** The key type's name, as errors and docs show it. */
