@@ -22,7 +22,7 @@ export const MAX_VS_TARGET = 1.25;
 export async function benchPlanning(url: string, rows: number, rowsPerRange: number, say: (line: string) => void): Promise<PlanningFigures> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  /** What the Worker's planner gets from plan.ts: another session, opened for one piece of work. */
+  /** What plan.ts gives the planner for a run of concurrency 4 or more: another session, opened for one piece of work. */
   const more: MoreSessions = async (fn) => {
     const other = new pg.Client({ connectionString: url });
     await other.connect();

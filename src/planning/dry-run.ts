@@ -37,7 +37,7 @@ export async function dryRun(
   spec: RunSpec,
 ): Promise<Outcome<DryRun>> {
   const o = resolveOptions(spec, job);
-  const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
+  const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split, sessions: o.concurrency });
   if (!planned.ok) return planned;
   const { bounds, ranges, estimates, snapshotEnd } = planned.value;
   const first = ranges[0] ?? null;

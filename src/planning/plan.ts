@@ -31,9 +31,29 @@ export interface PlanOptions {
   end?: bigint;
   rowsPerRange: number;
   split: Split;
+  /**
+   * Most connections planning may hold at once: the run's concurrency, so
+   * that planning never loads the database more than the run will. A big
+   * balanced plan reads with up to 4. Default 1.
+   */
+  sessions?: number;
 }
 
 const TOO_MANY_HINT = "; raise rowsPerRange, narrow start/end, or use split \"balanced\"";
+
+/** Up to `limit` more connections at once; asked for another, it refuses, which the planner takes as fewer sessions. */
+function moreSessions(env: DbEnv, limit: number): MoreSessions {
+  let open = 0;
+  return async (fn) => {
+    if (open >= limit) throw new Error(`planning holds at most ${limit + 1} connections`);
+    open += 1;
+    try {
+      return await withConnection(env, (other) => fn(sqlOf(other)));
+    } finally {
+      open -= 1;
+    }
+  };
+}
 
 export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOptions): Promise<Outcome<Plan>> {
   const { table, key } = targetOf(job);
@@ -58,7 +78,7 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
         const bounds = start !== undefined && end !== undefined ? { start, end } : null;
         return { ok: true as const, value: { ...base, bounds, ranges: [], estimates: [] } };
       }
-      const more: MoreSessions = (fn) => withConnection(env, (other) => fn(sqlOf(other)));
+      const more = moreSessions(env, (opts.sessions ?? 1) - 1);
       const { ranges, estimates } = await keys.split(sql, table, key, { start, end }, opts.rowsPerRange, opts.split, more);
       return { ok: true as const, value: { ...base, bounds: { start, end }, ranges, estimates } };
     });
