@@ -1,79 +1,32 @@
 /**
- * `npm run bench:planning [-- --rows N]`: the balanced split on a skewed key
- * space of 10,000,000 rows (a dense block, negative ids, a sparse tail up to
- * 9e18 and the largest bigint). Reports planning time and the rows per range
- * that SQL counts in the plan: max, median, min, and the coverage check.
- *
- * It runs the Worker's own planner (src/planning/balanced.ts) from Node over
- * the `pg` driver, so the figure is the planner's work against Postgres, not
- * the proxy's. The table is made once in the benchmark Postgres and reused.
+ * `npm run bench:planning [-- --rows N] [-- --rows-per-range N]`: the
+ * balanced planner on 10,000,000 skewed rows (dev/bench/planning-bench.ts).
+ * Prints the figures, writes them under `planning` in bench/results.json
+ * (and the table of docs/performance.md from it), and fails unless the plan covers the table exactly with no range over
+ * 1.25× rowsPerRange. `npm run bench` runs the same.
  */
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
-import { Identifier, sqlOf } from "../../src/db/sql.js";
-import { planBalanced } from "../../src/planning/balanced.js";
 import { findFreePort, startPostgres } from "../stack/postgres.js";
+import { benchPlanning, MAX_VS_TARGET } from "./planning-bench.js";
+import { updateDocs, writePlanning } from "./report.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const { values } = parseArgs({ options: { rows: { type: "string", default: "10000000" }, "rows-per-range": { type: "string", default: "10000" } } });
-const ROWS = Number(values.rows);
-const RPR = Number(values["rows-per-range"]);
 const say = (line: string) => console.log(`[bench:planning] ${line}`);
 
 const state = path.join(ROOT, ".data", "bench");
 await mkdir(state, { recursive: true });
 await chmod(state, 0o755);
 const db = await startPostgres({ dataDir: path.join(state, "pg"), port: await findFreePort(), persistent: true, database: "bench_planning" });
-const client = new pg.Client({ connectionString: db.url });
-await client.connect();
 try {
-  const table = `skewed_${ROWS}`;
-  const exists = (await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table])).rows[0]?.t;
-  const have = exists ? Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`)).rows[0]?.n) : -1;
-  if (have !== ROWS) {
-    const t = performance.now();
-    const tail = 10_000;
-    const negatives = 100_000;
-    const dense = ROWS - tail - negatives - 1;
-    await client.query(`DROP TABLE IF EXISTS ${table}`);
-    await client.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, amount numeric(12,2))`);
-    await client.query(`INSERT INTO ${table} SELECT g, (g % 1000) / 10.0 FROM generate_series(-${negatives}, -1) g`);
-    await client.query(`INSERT INTO ${table} SELECT g, (g % 1000) / 10.0 FROM generate_series(1, ${dense}) g`);
-    await client.query(
-      `INSERT INTO ${table} SELECT DISTINCT (${dense} + 1000000 + (9e18::numeric * (i / ${tail}.0) ^ 3))::bigint, 1 FROM generate_series(1, ${tail}) i ON CONFLICT DO NOTHING`,
-    );
-    await client.query(`INSERT INTO ${table} VALUES (9223372036854775807, 1) ON CONFLICT DO NOTHING`);
-    await client.query(`ANALYZE ${table}`);
-    say(`made ${table} in ${((performance.now() - t) / 1000).toFixed(1)}s`);
-  }
-  const [{ lo, hi, n } = { lo: "0", hi: "0", n: "0" }] = (
-    await client.query<{ lo: string; hi: string; n: string }>(`SELECT min(id)::text AS lo, max(id)::text AS hi, count(*)::text AS n FROM ${table}`)
-  ).rows;
-  const times: number[] = [];
-  let plan: Awaited<ReturnType<typeof planBalanced>> | undefined;
-  for (let i = 0; i < 3; i++) {
-    const t = performance.now();
-    plan = await planBalanced(sqlOf(client), new Identifier(table), new Identifier("id"), BigInt(lo), BigInt(hi), RPR);
-    times.push((performance.now() - t) / 1000);
-  }
-  if (!plan) throw new Error("no plan");
-  const counts = await client.query<{ n: number }>(
-    `SELECT (SELECT count(*) FROM ${table} WHERE id BETWEEN r.s AND r.e)::int AS n FROM unnest($1::bigint[], $2::bigint[]) AS r(s, e)`,
-    [`{${plan.ranges.map((r) => r.start).join(",")}}`, `{${plan.ranges.map((r) => r.end).join(",")}}`],
-  );
-  const sorted = counts.rows.map((r) => r.n).sort((a, b) => a - b);
-  const covered = sorted.reduce((a, b) => a + b, 0);
-  const tiles = plan.ranges.every((r, i) => i === 0 || r.start === (plan?.ranges[i - 1]?.end ?? 0n) + 1n);
-  const median = times.sort((a, b) => a - b)[1] ?? 0;
-  say(`${n} rows over [${lo}, ${hi}], rowsPerRange ${RPR}, statistics: ${plan.source}`);
-  say(`planning: ${median.toFixed(3)}s median of ${times.map((t) => t.toFixed(3)).join(", ")}`);
-  say(`ranges: ${plan.ranges.length}; rows per range max ${sorted.at(-1)}, median ${sorted[Math.floor(sorted.length / 2)]}, min ${sorted[0]}`);
-  say(`coverage: ${tiles && plan.ranges[0]?.start === BigInt(lo) && plan.ranges.at(-1)?.end === BigInt(hi) ? "exact" : "BROKEN"}, rows covered ${covered} of ${n}`);
-  if (!tiles || String(covered) !== n || (sorted.at(-1) ?? 0) > 2 * RPR) process.exitCode = 1;
+  const figures = await benchPlanning(db.url, Number(values.rows), Number(values["rows-per-range"]), say);
+  say(`wrote ${await writePlanning(ROOT, figures)}`);
+  const docs = await updateDocs(ROOT);
+  if (docs) say(`updated ${path.relative(ROOT, docs)}`);
+  if (figures.coverage !== "exact" || figures.maxVsTarget > MAX_VS_TARGET) process.exitCode = 1;
 } finally {
-  await client.end();
   await db.stop();
 }

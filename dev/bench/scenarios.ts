@@ -1,7 +1,8 @@
 /**
  * The benchmark scenarios. Each does the same work over the same uniform
  * ranges and returns its answer, which the caller checks against SQL:
- * count of orders and the exact sum of `amount`.
+ * count of orders and the exact sum of `amount`. The hand-rolled ones are
+ * what a user would write instead of rangemap: a `pg` pool and a loop.
  */
 import pg from "pg";
 import { DecimalSum } from "../../src/lib/decimal.js";
@@ -27,7 +28,7 @@ export function uniformRanges(rows: number, width: number): Array<[string, strin
   return out;
 }
 
-async function pullRange(client: pg.Client | pg.PoolClient, [s, e]: [string, string]): Promise<Answer> {
+async function pullRange(client: pg.PoolClient, [s, e]: [string, string]): Promise<Answer> {
   const res = await client.query<{ amount: string | null }>("SELECT amount FROM orders WHERE id BETWEEN $1 AND $2", [s, e]);
   const sum = new DecimalSum(2);
   for (const row of res.rows) if (row.amount !== null) sum.add(row.amount);
@@ -44,21 +45,17 @@ function fold(answers: Answer[]): Answer {
   return { rows, totalAmount: sum.toString() };
 }
 
-/** One connection, range after range, pull and sum on the client. */
-export async function sequentialLoop(w: Work): Promise<Answer> {
-  const client = new pg.Client({ connectionString: w.url });
-  await client.connect();
-  try {
-    const answers: Answer[] = [];
-    for (const r of w.ranges) answers.push(await pullRange(client, r));
-    return fold(answers);
-  } finally {
-    await client.end();
-  }
+async function aggregateRange(client: pg.PoolClient, [s, e]: [string, string]): Promise<Answer> {
+  // The statement `orders-total` runs for each range.
+  const res = await client.query<{ rows: string; total: string }>(
+    "SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total FROM orders WHERE id BETWEEN $1 AND $2",
+    [s, e],
+  );
+  return { rows: Number(res.rows[0]?.rows ?? 0), totalAmount: res.rows[0]?.total ?? "0" };
 }
 
-/** The same pull-and-sum with a pool and a promise pool at concurrency C. */
-export async function handRolledParallel(w: Work): Promise<Answer> {
+/** Every range through a `pg` pool of `concurrency` connections, each looping over what is left. */
+async function pooled(w: Work, perRange: (client: pg.PoolClient, range: [string, string]) => Promise<Answer>): Promise<Answer> {
   const pool = new pg.Pool({ connectionString: w.url, max: w.concurrency });
   try {
     const answers: Answer[] = [];
@@ -69,7 +66,7 @@ export async function handRolledParallel(w: Work): Promise<Answer> {
         try {
           while (next < w.ranges.length) {
             const r = w.ranges[next++];
-            if (r) answers.push(await pullRange(client, r));
+            if (r) answers.push(await perRange(client, r));
           }
         } finally {
           client.release();
@@ -80,6 +77,16 @@ export async function handRolledParallel(w: Work): Promise<Answer> {
   } finally {
     await pool.end();
   }
+}
+
+/** Pull every amount and sum on the client, at concurrency C (C = 1: one connection, range after range). */
+export function handRolledParallel(w: Work): Promise<Answer> {
+  return pooled(w, pullRange);
+}
+
+/** `orders-total`'s per-range aggregate, at concurrency C. */
+export function handRolledPushdown(w: Work): Promise<Answer> {
+  return pooled(w, aggregateRange);
 }
 
 /** One SQL statement: the floor on this hardware. */
@@ -105,7 +112,28 @@ export function answerOf(run: RunStatus): Answer {
   throw new Error(`run ${run.runId} answered ${JSON.stringify(r)}`);
 }
 
-/** A rangemap run end to end through the HTTP API; resolves when it is final. */
+/** What a final status says beyond the answer; null where this version of the Worker does not report it. */
+export interface RunFigures {
+  /** Time the Coordinator spent planning the run (`planningMs`). */
+  planningMs: number | null;
+  /** Coordinator calls the run's lanes made (`lanes.calls`). */
+  coordinatorCalls: number | null;
+}
+
+function numberAt(value: unknown, ...path: string[]): number | null {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== "object" || Array.isArray(at)) return null;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return typeof at === "number" && Number.isFinite(at) ? at : null;
+}
+
+export function figuresOf(run: RunStatus): RunFigures {
+  return { planningMs: numberAt(run, "planningMs"), coordinatorCalls: numberAt(run, "lanes", "calls") };
+}
+
+/** A rangemap run end to end through the HTTP API, from the POST to the final status. */
 export async function rangemapRun(api: RangemapClient, job: string, body: Record<string, unknown>): Promise<RunStatus> {
   const started = await api.startRun(job, body);
   let run = started;
@@ -115,4 +143,31 @@ export async function rangemapRun(api: RangemapClient, job: string, body: Record
   }
   if (run.status !== "succeeded") throw new Error(`run ${run.runId} ended ${run.status}: ${JSON.stringify(run.errors.slice(0, 3))}`);
   return run;
+}
+
+/**
+ * Connections opened to `database`, from Postgres' own count of sessions
+ * (`pg_stat_database.sessions`, PG 14+). Read it through a connection to
+ * another database so the reading is not counted.
+ */
+export async function sessionsOpened(monitor: pg.Client, database: string): Promise<number> {
+  const res = await monitor.query<{ n: string }>("SELECT sessions::text AS n FROM pg_stat_database WHERE datname = $1", [database]);
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+/**
+ * Waits until no backend of `application_name` `rangemap…` is left on
+ * `database` (lanes may close their connections just after the run is
+ * final), so that every session of a run has been counted.
+ */
+export async function settled(monitor: pg.Client, database: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await monitor.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'rangemap%'",
+      [database],
+    );
+    if ((res.rows[0]?.n ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

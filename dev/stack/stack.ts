@@ -86,6 +86,8 @@ export interface StartStackOptions {
   devJobs?: boolean;
   /** The database connector. Default: RANGEMAP_DRIVER, else "neon". */
   driver?: Driver;
+  /** Extra plain-text vars for the Worker (`wrangler dev --var KEY:VALUE`), e.g. the benchmark's `COORDINATOR_RPC_DELAY_MS`. */
+  vars?: Record<string, string>;
 }
 
 export interface Stack {
@@ -177,6 +179,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
       relay = await startTcpRelay({ host: target.host, port: target.port });
       childEnv["CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE"] = relay.via(databaseUrl);
     }
+    for (const [name, value] of Object.entries(opts.vars ?? {})) args.push("--var", `${name}:${value}`);
     // Maps the job list `@jobs` to dev/jobs/index.ts for every module esbuild bundles.
     if (opts.devJobs) args.push("--tsconfig", path.join(REPO_ROOT, "dev", "jobs", "tsconfig.json"));
     const bin = path.join(REPO_ROOT, "node_modules", ".bin", "wrangler");

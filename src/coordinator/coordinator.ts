@@ -180,7 +180,7 @@ export class Coordinator extends DurableObject<Env> {
     if (!job) return failure("job_not_found", `no job named ${spec.job}`);
     const o = resolveOptions(spec, job, connectorFor(this.env));
     const planningStarted = Date.now();
-    const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
+    const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split, sessions: o.concurrency });
     if (!planned.ok) return planned;
     if (this.runRow()) return this.existing();
     const keys = keyTypeOf(job);

@@ -1,8 +1,9 @@
 /**
  * The pure half of the balanced split: from per-bucket row estimates to
- * groups that each become one or more ranges, and from exact cut points to
- * ranges. Coverage is by construction: groups tile the window, and cuts only
- * subdivide a group.
+ * groups, from groups to the parts the planner reads (a group kept whole, or
+ * a walk over groups that need exact cuts), and from a walk's cut points to
+ * ranges. Coverage is by construction: groups tile the window, parts tile
+ * the groups, and cuts only subdivide a walk.
  */
 import type { IntRange } from "./uniform";
 
@@ -82,4 +83,62 @@ export function cutsToRanges(start: bigint, end: bigint, cuts: readonly bigint[]
   }
   ranges.push({ start: s, end });
   return ranges;
+}
+
+/** The most rows a planned range may hold, over `rowsPerRange`. */
+export const MAX_OVER = 1.25;
+
+/**
+ * One part of the plan, in key order: a group the statistics say fits in one
+ * range, or a walk over consecutive groups that do not, read from the table by
+ * one statement on one session with a cut every `step` rows.
+ */
+export type Part = (Bucket & { kind: "range" }) | (Bucket & { kind: "walk"; step: number });
+
+/**
+ * Groups as parts: a group of at most `MAX_OVER` ranges' rows is one range;
+ * consecutive bigger ones join into walks of about `1/sessions` of all the
+ * rows to walk, so that the sessions share the reading evenly. A walk's step
+ * is its rows shared evenly by as many ranges as it needs, never over
+ * `rowsPerRange`.
+ */
+export function partsOf(groups: readonly Group[], rowsPerRange: number, sessions: number): Part[] {
+  const walked = (g: Group) => g.rows > MAX_OVER * rowsPerRange;
+  const walkRows = groups.reduce((n, g) => n + (walked(g) ? g.rows : 0), 0);
+  const share = walkRows / Math.max(1, sessions);
+  const parts: Part[] = [];
+  let open: Bucket | null = null;
+  const close = () => {
+    if (open) parts.push({ ...open, kind: "walk", step: Math.max(1, Math.round(open.rows / Math.ceil(open.rows / rowsPerRange))) });
+    open = null;
+  };
+  for (const g of groups) {
+    if (!walked(g)) {
+      close();
+      parts.push({ start: g.start, end: g.end, rows: g.rows, kind: "range" });
+      continue;
+    }
+    open = open ? { start: open.start, end: g.end, rows: open.rows + g.rows } : { start: g.start, end: g.end, rows: g.rows };
+    if (open.rows >= share) close();
+  }
+  close();
+  return parts;
+}
+
+/**
+ * The ranges of one walk. Each cut ends a range of `step` rows; the rows
+ * after the last cut (`tail`, counted) end the walk. A tail under a quarter
+ * of a range joins the range before it, so no range holds more than
+ * `MAX_OVER` × `step` rows (on a unique key) and none is a sliver.
+ */
+export function walkRanges(walk: Bucket, cuts: readonly bigint[], tail: number, step: number): { ranges: IntRange[]; estimates: number[] } {
+  const inside = cuts.filter((c) => c >= walk.start && c < walk.end);
+  // A last cut at the walk's end leaves no tail: its range is already whole.
+  const hasTail = inside.length > 0 && inside.length === cuts.length;
+  const joined = hasTail && tail < (MAX_OVER - 1) * step;
+  if (joined) inside.pop();
+  const ranges = cutsToRanges(walk.start, walk.end, inside);
+  const last = !cuts.length || (hasTail && !joined) ? tail : joined ? step + tail : step;
+  const estimates = ranges.map((_, i) => (i === ranges.length - 1 ? last : step));
+  return { ranges, estimates };
 }

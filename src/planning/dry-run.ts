@@ -55,7 +55,7 @@ export async function dryRun(
   spec: RunSpec,
 ): Promise<Outcome<DryRun>> {
   const o = resolveOptions(spec, job, connectorFor(env));
-  const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split });
+  const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split, sessions: o.concurrency });
   if (!planned.ok) return planned;
   const { bounds, count, ranges, estimate, snapshotEnd } = planned.value;
   const [first = null] = take(ranges, 1);

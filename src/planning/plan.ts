@@ -13,7 +13,7 @@ import { isSqlState } from "../lib/error-policy";
 import { logError } from "../lib/log";
 import { checkKey } from "./bounds";
 import { keyTypeOf } from "./keys";
-import type { EstimateSummary, KeyRange, Split } from "./keys/key-type";
+import type { EstimateSummary, KeyRange, MoreSessions, Split } from "./keys/key-type";
 import { TooManyRanges } from "./uniform";
 
 export interface Plan {
@@ -32,9 +32,29 @@ export interface PlanOptions {
   end?: bigint;
   rowsPerRange: number;
   split: Split;
+  /**
+   * Most connections planning may hold at once: the run's concurrency, so
+   * that planning never loads the database more than the run will. A big
+   * balanced plan reads with up to 4. Default 1.
+   */
+  sessions?: number;
 }
 
 const TOO_MANY_HINT = "; raise rowsPerRange, narrow start/end, or use split \"balanced\"";
+
+/** Up to `limit` more connections at once; asked for another, it refuses, which the planner takes as fewer sessions. */
+function moreSessions(env: DbEnv, limit: number): MoreSessions {
+  let open = 0;
+  return async (fn) => {
+    if (open >= limit) throw new Error(`planning holds at most ${limit + 1} connections`);
+    open += 1;
+    try {
+      return await withConnection(env, (other) => fn(sqlOf(other)));
+    } finally {
+      open -= 1;
+    }
+  };
+}
 
 export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOptions): Promise<Outcome<Plan>> {
   const { table, key } = targetOf(job);
@@ -59,7 +79,8 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
         const bounds = start !== undefined && end !== undefined ? { start, end } : null;
         return { ok: true as const, value: { ...base, bounds, count: 0, ranges: [], estimate: null } };
       }
-      const cut = await keys.split(sql, table, key, { start, end }, opts.rowsPerRange, opts.split);
+      const more = moreSessions(env, (opts.sessions ?? 1) - 1);
+      const cut = await keys.split(sql, table, key, { start, end }, opts.rowsPerRange, opts.split, more);
       return { ok: true as const, value: { ...base, bounds: { start, end }, ...cut } };
     });
   } catch (err) {

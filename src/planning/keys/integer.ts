@@ -62,9 +62,9 @@ export const integerKey: KeyType<bigint> = {
     return { start: BigInt(row.lo), end: BigInt(row.hi) };
   },
 
-  async split(sql, table, key, window, rowsPerRange, how) {
+  async split(sql, table, key, window, rowsPerRange, how, more) {
     if (how === "balanced") {
-      const balanced = await planBalanced(sql, table, key, window.start, window.end, rowsPerRange);
+      const balanced = await planBalanced(sql, table, key, window.start, window.end, rowsPerRange, more);
       return { count: balanced.ranges.length, ranges: balanced.ranges, estimate: summarize(balanced.estimates) };
     }
     const width = BigInt(rowsPerRange);

@@ -5,6 +5,7 @@
  * invariant 10). Integers are the one implementation today (integer.ts).
  */
 import type { Fragment, Identifier, Sql } from "../../db/sql";
+import type { OpenSession } from "../sessions";
 
 /** An inclusive range of keys `[start, end]`. */
 export interface KeyRange<K> {
@@ -42,6 +43,9 @@ export function summarize(estimates: readonly number[]): EstimateSummary | null 
   };
 }
 
+/** Another session of the same database, opened for one piece of work: lets a big plan read with several connections while the planner holds one. */
+export type MoreSessions = OpenSession<Sql>;
+
 export interface KeyType<K> {
   /** The key type's name, as errors and docs show it. */
   readonly name: string;
@@ -56,8 +60,8 @@ export interface KeyType<K> {
   domain(pgType: string): KeyRange<K> | null;
   /** The key's smallest and largest value in the table; null for an empty table. */
   bounds(sql: Sql, table: Identifier, key: Identifier): Promise<KeyRange<K> | null>;
-  /** Cuts `window` into ranges that cover it exactly, of about `rowsPerRange` rows (balanced) or keys (uniform). */
-  split(sql: Sql, table: Identifier, key: Identifier, window: KeyRange<K>, rowsPerRange: number, how: Split): Promise<SplitPlan<K>>;
+  /** Cuts `window` into ranges that cover it exactly, of about `rowsPerRange` rows (balanced) or keys (uniform); `more` may read in parallel. */
+  split(sql: Sql, table: Identifier, key: Identifier, window: KeyRange<K>, rowsPerRange: number, how: Split, more?: MoreSessions): Promise<SplitPlan<K>>;
   /** Two halves that cover `range` exactly, or null when it is too narrow to be worth splitting. */
   halve(range: KeyRange<K>, rowsPerRange: number): [KeyRange<K>, KeyRange<K>] | null;
   /** The SQL predicate "`key` is in `range`", to interpolate into a query. */
