@@ -37,6 +37,7 @@ export const HYPERDRIVE_TESTS = [
   "test/fold.integration.test.ts",
   "test/planning.integration.test.ts",
   "test/timeouts.integration.test.ts",
+  "test/clean-session.integration.test.ts",
 ];
 
 const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);

@@ -39,6 +39,7 @@ const TABLE: Array<[string | null, boolean, boolean, boolean, boolean]> = [
   // Final: the job's or the data's fault. 08P01 is a bind with the wrong number of parameters.
   ["08P01", false, false, false, false],
   ["job_error", false, false, false, false],
+  ["statement_refused", false, false, false, false],
   ["invalid_params", false, false, false, false],
   ["job_not_found", false, false, false, false],
   ["22012", false, false, false, false],

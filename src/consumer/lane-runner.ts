@@ -32,6 +32,8 @@ export const HEARTBEAT_MS = 1_000;
  * many timers, and a lane runs ranges by the thousand.
  */
 const TICK_MS = 100;
+/** Ranges asked for before anything is measured; the Coordinator caps it at a fair share. */
+const INITIAL_WANT = 8;
 /** Tries of one Coordinator call before the lane gives up (its leases then expire and the ranges go to other lanes). */
 const CALL_TRIES = 4;
 
@@ -83,7 +85,9 @@ export class LaneRunner {
   async run(): Promise<void> {
     const ticker = setInterval(() => this.tick(), TICK_MS);
     try {
-      this.call(2);
+      // The connection opens while the first call is on its way.
+      this.connection.warm();
+      this.call(INITIAL_WANT);
       await this.inflight;
       for (;;) {
         const next = this.stopped ? undefined : this.held.shift();

@@ -18,6 +18,9 @@ interface OpenRange {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a reset waits for a connection to close before it moves on. */
+const CLOSE_WAIT_MS = 1_000;
+
 export class Lane implements Queryable {
   private connection: Promise<{ connection: Connection; session: RangeSession }> | null = null;
   private range: OpenRange | null = null;
@@ -29,12 +32,15 @@ export class Lane implements Queryable {
     private readonly label?: string,
   ) {}
 
-  /** Opens a range: its first query prepares the session. A range that never queries costs nothing. */
-  beginRange(timeoutMs: number, transactional = false): void {
-    this.range = { timeoutMs, transactional, prepared: null };
+  /**
+   * Starts connecting now, so the connection is ready when the lane's first
+   * range needs it instead of after the lane's first Coordinator call.
+   */
+  warm(): void {
+    void this.open().catch(() => {});
   }
 
-  async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
+  private open(): Promise<{ connection: Connection; session: RangeSession }> {
     // One connect even if a job issues queries in parallel.
     this.connection ??= connectorFor(this.env)
       .connect({ label: this.label })
@@ -43,7 +49,16 @@ export class Lane implements Queryable {
         this.connection = null;
         throw err;
       });
-    const { connection, session } = await this.connection;
+    return this.connection;
+  }
+
+  /** Opens a range: its first query prepares the session. A range that never queries costs nothing. */
+  beginRange(timeoutMs: number, transactional = false): void {
+    this.range = { timeoutMs, transactional, prepared: null };
+  }
+
+  async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
+    const { connection, session } = await this.open();
     const range = this.range;
     if (range) {
       range.prepared ??= session.prepare(range.timeoutMs, range.transactional);
@@ -74,11 +89,17 @@ export class Lane implements Queryable {
     await Promise.race([Promise.allSettled([...this.inflight]), sleep(maxMs)]);
   }
 
-  /** Drops the connection so the next range opens a fresh one. */
+  /**
+   * Drops the connection so the next range opens a fresh one. A connection
+   * still being opened is closed when it opens, without waiting for it: a
+   * connect to a database that is down may take until its timeout.
+   */
   async reset(): Promise<void> {
     const connection = this.connection;
     this.connection = null;
     this.range = null;
-    await connection?.then((c) => c.connection.close()).catch(() => {});
+    if (!connection) return;
+    const closing = connection.then((c) => c.connection.close()).catch(() => {});
+    await Promise.race([closing, sleep(CLOSE_WAIT_MS)]);
   }
 }

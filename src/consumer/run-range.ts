@@ -5,6 +5,7 @@
  */
 import { SETTLE_GRACE_MS } from "../db/session";
 import { sqlOf, type Queryable } from "../db/sql";
+import { guardStatement } from "../db/statement-guard";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
 import type { RangeFailure, RangeReport, RangeTask } from "../coordinator/types";
@@ -31,12 +32,18 @@ async function untilAborted<T>(signal: AbortSignal, fn: (signal: AbortSignal) =>
 }
 
 /**
- * The connection as one range sees it: once the range is aborted (timed out),
- * a job still running in the background cannot use the lane any more.
+ * The connection as one range sees it: statements that would change the
+ * transaction or the session are refused (statement-guard.ts), and once the
+ * range is aborted (timed out) a job still running in the background cannot
+ * use the lane any more.
  */
 function rangeQueryable(lane: Lane, signal: AbortSignal): Queryable {
   return {
-    query: (text, values) => (signal.aborted ? Promise.reject(signal.reason) : lane.query(text, values)),
+    query: async (text, values) => {
+      if (signal.aborted) throw signal.reason;
+      guardStatement(text);
+      return lane.query(text, values);
+    },
   };
 }
 

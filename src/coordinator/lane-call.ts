@@ -60,7 +60,10 @@ export function answerLane<K>(
     return { grant, outcome };
   }
   ledger.renewLane(call.lane, until);
-  grant.ranges = grantRanges(ledger, current, call.lane, call.want, now, until);
+  // No lane takes more than its fair share of what is pending, so the run's
+  // other lanes (starting now, or later) find work too.
+  const fairShare = Math.max(1, Math.ceil(ledger.countInState("pending") / Math.max(1, current.effective_concurrency)));
+  grant.ranges = grantRanges(ledger, current, call.lane, Math.min(call.want, fairShare), now, until);
   grant.stop = false;
   return { grant, outcome };
 }

@@ -66,6 +66,9 @@ export interface Connector extends ConnectorLimits {
 /** What the connectors read from the Worker's environment. */
 export type DbEnv = NeonEnv & HyperdriveEnv & { DB_CONNECTOR?: string };
 
+/** A connect that has not finished by then fails as `connection_failed` (a database that is down may never answer). */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The application_name every rangemap connection carries, so its backends can be told apart in `pg_stat_activity`. */
 export const APPLICATION_NAME_PREFIX = "rangemap";
 

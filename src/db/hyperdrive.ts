@@ -21,7 +21,7 @@ import type { Duplex } from "node:stream";
 import { Client } from "pg";
 import { CodedError } from "../lib/errors";
 import { openConnection } from "./client-connection";
-import { applicationName, type Connector } from "./connector";
+import { applicationName, CONNECT_TIMEOUT_MS, type Connector } from "./connector";
 
 export interface HyperdriveEnv {
   /** The `[[hyperdrive]]` binding; absent in a deployment that uses Neon. */
@@ -59,7 +59,7 @@ export function hyperdriveConnector(env: HyperdriveEnv): Connector {
           'DB_CONNECTOR is "hyperdrive" but the Worker has no HYPERDRIVE binding: deploy with `--env hyperdrive` (wrangler.toml [env.hyperdrive])',
         );
       }
-      const client = new Client({ connectionString: binding.connectionString, application_name: applicationName(NAME, options.label) });
+      const client = new Client({ connectionString: binding.connectionString, application_name: applicationName(NAME, options.label), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       guardUndefinedErrors(client.connection.stream);
       return openConnection(client, "transaction", client.connection);
     },

@@ -11,7 +11,7 @@
 import { Client } from "@neondatabase/serverless";
 import { CodedError } from "../lib/errors";
 import { openConnection } from "./client-connection";
-import { applicationName, type Connector } from "./connector";
+import { applicationName, CONNECT_TIMEOUT_MS, type Connector } from "./connector";
 
 export interface NeonEnv {
   /** A secret; absent in a deployment that uses Hyperdrive instead. */
@@ -30,7 +30,7 @@ export function neonConnector(env: NeonEnv): Connector {
     maxStatementMs: null,
     async connect(options = {}) {
       if (!env.DATABASE_URL) throw new CodedError("connection_failed", "DATABASE_URL is not set");
-      const client = new Client({ connectionString: env.DATABASE_URL, application_name: applicationName(NAME, options.label) });
+      const client = new Client({ connectionString: env.DATABASE_URL, application_name: applicationName(NAME, options.label), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       const proxy = env.NEON_WS_PROXY;
       if (proxy) {
         const config = client.neonConfig;

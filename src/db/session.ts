@@ -22,6 +22,7 @@
  *    its query to end (at most the timeout again plus SETTLE_GRACE_MS), so
  *    one lane never has two backends.
  */
+import { CodedError } from "../lib/errors";
 import type { Connection } from "./connector";
 
 /** After a range times out, how much longer than its timeout to wait for its query to end before dropping the connection. */
@@ -66,7 +67,7 @@ export class RangeSession {
       this.inRangeTransaction = false;
       if (ok && status === "failed") {
         await this.connection.query("ROLLBACK");
-        throw new Error("a statement of the range failed inside its transaction, so nothing of it was committed");
+        throw new CodedError("job_error", "a statement of the range failed inside its transaction (the job caught the error), so nothing of it was committed");
       }
       await this.connection.query(ok ? "COMMIT" : "ROLLBACK");
     } else if (status !== "idle") {

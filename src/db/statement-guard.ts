@@ -8,7 +8,8 @@
  * Refused, as the first words of any statement in the text (a text may hold
  * several, separated by `;`): BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK,
  * ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION, SET (unless `SET LOCAL` or
- * `SET CONSTRAINTS`, which end with the transaction), RESET, DISCARD, CALL.
+ * `SET CONSTRAINTS`, which end with the transaction), RESET, DISCARD, CALL,
+ * CREATE TEMP[ORARY] (a temporary table outlives the range on its connection).
  * Comments, string literals, quoted identifiers and dollar-quoted bodies are
  * skipped, so a word inside them never counts, and a `;` inside them never
  * splits. What a function does from the inside (e.g. `set_config(…, false)`)
@@ -96,7 +97,9 @@ export function refusedStatement(text: string): string | null {
     const refused =
       REFUSED_FIRST.has(first) ||
       (first === "PREPARE" && second === "TRANSACTION") ||
-      (first === "SET" && !SET_ALLOWED.has(second));
+      (first === "SET" && !SET_ALLOWED.has(second)) ||
+      // A temporary table outlives the range on its connection, and reaches the next one.
+      (first === "CREATE" && (second === "TEMP" || second === "TEMPORARY"));
     if (refused) return [first, second].join(" ").trim();
   }
   return null;
@@ -108,6 +111,6 @@ export function guardStatement(text: string): void {
   if (refused === null) return;
   throw new CodedError(
     STATEMENT_REFUSED,
-    `a job cannot run "${refused}…": rangemap owns the transaction and the session (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, SET without LOCAL, RESET, DISCARD, CALL are refused)`,
+    `a job cannot run "${refused}…": rangemap owns the transaction and the session (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, SET without LOCAL, RESET, DISCARD, CALL and CREATE TEMP TABLE are refused)`,
   );
 }

@@ -41,6 +41,8 @@ const OWN: Record<string, Consequences> = {
   do_unavailable: RETRY,
   /** A bug in the job: a TypeError, a result that is not JSON or does not combine, a driver misuse. */
   job_error: FINAL,
+  /** The job's SQL tried to change the transaction or the session, which rangemap owns. */
+  statement_refused: FINAL,
   invalid_params: FINAL,
   job_not_found: FINAL,
 };

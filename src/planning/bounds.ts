@@ -19,14 +19,15 @@ export async function checkKey<K>(
   keyType: KeyType<K>,
   allowUnindexed = false,
 ): Promise<KeyRange<K>> {
-  const [rel] = await sql<{ oid: string | null }>`SELECT to_regclass(${table.quoted})::oid::text AS oid`;
-  if (!rel?.oid) throw new DomainError("table_not_found", `table ${table.name} does not exist`);
-  const [col] = await sql<{ type: string; indexed: boolean }>`
-    SELECT format_type(atttypid, NULL) AS type,
+  // One round trip: the table, and its key column when both exist.
+  const [found] = await sql<{ oid: string | null; type: string | null; indexed: boolean | null }>`
+    SELECT rel.oid::text AS oid, format_type(a.atttypid, NULL) AS type,
            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum) AS indexed
-    FROM pg_attribute a
-    WHERE attrelid = ${rel.oid}::oid AND attname = ${key.name} AND NOT attisdropped`;
-  if (!col) throw new DomainError("key_not_found", `table ${table.name} has no column ${key.name}`);
+    FROM (SELECT to_regclass(${table.quoted}) AS oid) rel
+    LEFT JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attname = ${key.name} AND NOT a.attisdropped`;
+  if (!found?.oid) throw new DomainError("table_not_found", `table ${table.name} does not exist`);
+  if (found.type === null) throw new DomainError("key_not_found", `table ${table.name} has no column ${key.name}`);
+  const col = { type: found.type, indexed: found.indexed === true };
   const domain = keyType.domain(col.type);
   if (!domain) {
     throw new DomainError("key_not_integer", `key ${key.name} is ${col.type}; it must be smallint, integer or bigint`);

@@ -90,3 +90,29 @@ export const slow = defineJob({
   },
   combine: totalsCombine,
 });
+
+/**
+ * Range 0 tries to leave state behind on its connection, as `params.mode`
+ * says: an open transaction (`begin`), a session setting (`set`), a
+ * temporary table (`temp`), or an error it swallows (`swallow`, which inside
+ * a range's transaction leaves that transaction failed). The ranges after it
+ * run on the same connection when the run's concurrency is 1.
+ */
+export const leavesState = defineJob({
+  name: "test-leaves-state",
+  table: "orders",
+  key: "id",
+  params: z.object({ mode: z.enum(["begin", "set", "temp", "swallow"]) }),
+  async process(range, { sql, target, params }) {
+    if (range.id === 0) {
+      if (params.mode === "begin") await sql.query("BEGIN");
+      if (params.mode === "set") await sql.query("SET search_path = nowhere");
+      if (params.mode === "temp") await sql.query("CREATE TEMP TABLE leftover AS SELECT 1 AS x");
+    }
+    const result = await totals(sql, target, range);
+    // Last, so no statement of its own runs into the failed transaction it may leave.
+    if (range.id === 0 && params.mode === "swallow") await sql.query("SELECT 1 / 0").catch(() => undefined);
+    return result;
+  },
+  combine: totalsCombine,
+});

@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { defineJob } from "../../src/jobs/define";
 import { jobs as devJobs } from "../../dev/jobs/index";
-import { broken, flaky, poison, slow, totals, totalsCombine } from "./faults";
+import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from "./faults";
 import { commit, write } from "./writes";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
@@ -91,6 +91,7 @@ export const jobs = [
   broken,
   poison,
   slow,
+  leavesState,
   write,
   commit,
   ...fixtures,
