@@ -5,78 +5,11 @@
  * split) and governor.ts (concurrency). Multi-step changes run inside the
  * Coordinator's transactions.
  */
-import type { KeyRange, Split } from "../planning/keys/key-type";
+import type { KeyRange } from "../planning/keys/key-type";
+import type { LeasedRange, RangeCounts, RangeRow, RunRow } from "./ledger-rows";
 import { isFinished, type RangeState, type RunError, type RunPhase, type RunState } from "./types";
 
-export interface RunRow {
-  run_id: string;
-  job: string;
-  status: RunState;
-  phase: RunPhase;
-  bounds_start: string | null;
-  bounds_end: string | null;
-  snapshot_end: number;
-  split: Split;
-  canary_ranges: number;
-  canary_finished_at: number | null;
-  rows_per_range: number;
-  concurrency: number;
-  effective_concurrency: number;
-  healthy_streak: number;
-  last_overload_at: number | null;
-  max_attempts: number;
-  lease_ms: number;
-  timeout_ms: number;
-  params: string;
-  accumulator: string;
-  rows: number;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
-  /** Calls the run's lanes made. */
-  lane_calls: number;
-  planning_ms: number | null;
-  /** The id the next lane gets. */
-  next_lane: number;
-  /** Lane starts the queue refused in a row; the resend backs off with it. */
-  send_failures: number;
-  /** Since when every send failed; null while sends succeed. */
-  send_failing_since: number | null;
-}
-
-export interface RangeRow {
-  id: number;
-  start: string;
-  end: string;
-  status: RangeState;
-  attempt: number;
-  attempt_limit: number | null;
-  parent: number | null;
-  canary: number;
-  lease_until: number | null;
-  not_before: number | null;
-  rows: number | null;
-  duration_ms: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  updated_at: number | null;
-  /** The lane that holds the lease while `running`. */
-  lane: number | null;
-  /** The last attempt a lane said it began running. */
-  started_attempt: number | null;
-  /** How many splits made this range from a planned one (0 for a planned range). */
-  depth: number;
-}
-
-export interface LeasedRange {
-  id: number;
-  start: string;
-  end: string;
-  attempt: number;
-}
-
-export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total: number };
+export type { LeasedRange, RangeCounts, RangeRow, RunRow } from "./ledger-rows";
 
 type Rec = Record<string, SqlStorageValue>;
 
