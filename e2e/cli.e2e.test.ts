@@ -132,19 +132,20 @@ describe("a run that fails", () => {
 
 describe("cancel, status of a live run, list", () => {
   it("status of a running run exits 4; cancel exits 0; watch of the cancelled run exits 1", async () => {
-    const started = await cli(["run", "orders-total", "--rows-per-range", "100", "--concurrency", "1", "--no-canary", "--json"]);
+    // 10,000 ranges one at a time: long enough (hot lanes run short ranges fast) to see it running and cancel it.
+    const started = await cli(["run", "orders-total", "--rows-per-range", "10", "--concurrency", "1", "--no-canary", "--json"]);
     expect(started.code).toBe(0);
     const run = json<RunStatus>(started);
     expect(run.status).toBe("running");
-    expect(run.ranges.total).toBe(1_000);
+    expect(run.ranges.total).toBe(10_000);
 
     const live = await cli(["status", run.runId]);
     expect(live.code).toBe(4);
-    expect(live.stdout).toMatch(/^status {2}running +\[[#-]{20}\] +\d+% · ranges [\d,]+\/1,000 · \d lanes?/m);
+    expect(live.stdout).toMatch(/^status {2}running +\[[#-]{20}\] +\d+% · ranges [\d,]+\/10,000 · \d lanes?/m);
 
     const cancelled = await cli(["cancel", run.runId]);
     expect(cancelled.code).toBe(0);
-    expect(cancelled.stdout).toMatch(/^cancelled run \S+: [\d,]+\/1,000 ranges were done$/m);
+    expect(cancelled.stdout).toMatch(/^cancelled run \S+: [\d,]+\/10,000 ranges were done$/m);
 
     const watched = await cli(["watch", run.runId, "--json"]);
     expect(watched.code).toBe(1);

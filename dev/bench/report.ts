@@ -159,6 +159,11 @@ export async function writePlanning(root: string, figures: PlanningFigures): Pro
   return write(root, { ...(await readResults(root)), planning: { ...figures, machine: machine(), date: new Date().toISOString() } });
 }
 
+/** Writes one more figure set under `name` in bench/results.json, keeping the rest. */
+export async function writeSection(root: string, name: string, figures: Record<string, unknown>): Promise<string> {
+  return write(root, { ...(await readResults(root)), [name]: { ...figures, machine: machine(), date: new Date().toISOString() } });
+}
+
 const fmt = (n: number) => n.toLocaleString("en-US");
 const orDash = (n: number | null, f: (n: number) => string = String) => (n === null ? "—" : f(n));
 const verdict = (ok: boolean | null) => (ok === null ? "not measured" : ok ? "met" : "missed");
