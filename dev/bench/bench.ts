@@ -120,10 +120,17 @@ async function rangemapScenario(api: RangemapClient, database: string, job: stri
   return { run, seconds, extras: { planningMs, coordinatorCalls, connections } };
 }
 
-async function withStack<T>(rows: number, url: string, name: string, vars: Record<string, string>, fn: (api: RangemapClient) => Promise<T>): Promise<T> {
+async function withStack<T>(
+  rows: number,
+  url: string,
+  name: string,
+  vars: Record<string, string>,
+  fn: (api: RangemapClient) => Promise<T>,
+  driver: "neon" | "hyperdrive" = "neon",
+): Promise<T> {
   const stateDir = path.join(state, `stack-${name}`);
   await rm(stateDir, { recursive: true, force: true });
-  const stack = await startStack({ databaseUrl: url, port: await findFreePort(), stateDir, quiet: true, pipelineConnect: true, devJobs: true, vars });
+  const stack = await startStack({ databaseUrl: url, port: await findFreePort(), stateDir, quiet: true, pipelineConnect: true, devJobs: true, vars, driver });
   try {
     const api = new RangemapClient(stack.baseUrl, stack.apiToken);
     await rangemapRun(api, "orders-total", { split: "uniform", rowsPerRange: rows / RANGES, canary: false, end: "100000" }); // warm the Worker up
@@ -154,6 +161,23 @@ async function local(rows: number, first: boolean): Promise<void> {
     }
     if (first) await coordination(api, databaseName(rows));
   });
+  if (!first) return;
+  // The same runs on the second connector: `pg` through a Hyperdrive binding (locally, straight TCP).
+  await withStack(
+    rows,
+    url,
+    `${rows}-hyperdrive`,
+    {},
+    async (api) => {
+      for (const [name, job] of [["rangemapPushdownHyperdrive", "orders-total"], ["rangemapPullHyperdrive", "orders-pull"]] as const) {
+        await measure(base(name, 8), truth, async () => {
+          const { run, seconds, extras } = await rangemapScenario(api, databaseName(rows), job, { split: "uniform", rowsPerRange: width, concurrency: 8, canary: false });
+          return { answer: answerOf(run), seconds, extras };
+        });
+      }
+    },
+    "hyperdrive",
+  );
 }
 
 /** No-op ranges of one key: the rate of rangemap's own machinery, and the Coordinator calls it takes. */

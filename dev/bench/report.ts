@@ -103,6 +103,10 @@ export interface Ratios {
   connectionsPerRun: number | null;
   /** The fastest rangemapPushdown / one SQL aggregate. */
   pushdownVsSql: number | null;
+  /** rangemapPull on the Hyperdrive connector / handRolledParallel, C = 8. */
+  pullVsHandRolledHyperdrive: number | null;
+  /** rangemapPushdown on the Hyperdrive connector / handRolledPushdown, C = 8. */
+  pushdownVsHandRolledC8Hyperdrive: number | null;
   /** Whether the network scenario's Worker applied the Coordinator delay (it reads COORDINATOR_RPC_DELAY_MS). */
   rttCoordinatorDelay: boolean;
 }
@@ -125,6 +129,8 @@ export function ratios(results: ScenarioResult[]): Omit<Ratios, "rttCoordinatorD
     coordinationCallsPerSec: coord?.coordinatorCallsPerSec ?? null,
     connectionsPerRun: find("rangemapPushdown", 8)?.connections ?? null,
     pushdownVsSql: ratio(fastest, find("sqlAggregate", 1)),
+    pullVsHandRolledHyperdrive: ratio(find("rangemapPullHyperdrive", 8), find("handRolledParallel", 8)),
+    pushdownVsHandRolledC8Hyperdrive: ratio(find("rangemapPushdownHyperdrive", 8), find("handRolledPushdown", 8)),
   };
 }
 
@@ -179,6 +185,8 @@ function markdownTable(results: ScenarioResult[], r: Ratios, planning: PlanningF
     ["coordinationRangesPerSec", r.coordinationRangesPerSec, "≥ 10,000", r.coordinationRangesPerSec === null ? null : r.coordinationRangesPerSec >= 10_000, `no-op ranges of one key per second, 10,000 ranges; Coordinator calls/s: ${orDash(r.coordinationCallsPerSec, fmt)}`],
     ["connectionsPerRun", r.connectionsPerRun, "≤ 16", r.connectionsPerRun === null ? null : r.connectionsPerRun <= 16, `sessions Postgres counted for one rangemapPushdown run, C = 8${at}`],
     ["pushdownVsSql", r.pushdownVsSql, "—", null, "the fastest rangemapPushdown / one SQL aggregate: how close the fan-out gets to the floor"],
+    ["pullVsHandRolledHyperdrive", r.pullVsHandRolledHyperdrive, "—", null, `rangemapPull on the Hyperdrive connector / handRolledParallel, C = 8${at}`],
+    ["pushdownVsHandRolledC8Hyperdrive", r.pushdownVsHandRolledC8Hyperdrive, "—", null, `rangemapPushdown on the Hyperdrive connector / handRolledPushdown, C = 8${at}`],
   ];
   const lines = [
     `Measured on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, local stack (wrangler dev, embedded Postgres). Median of the runs, spread in brackets. rangemap times run from the POST to the final status; planning is part of them and shown beside them.`,
