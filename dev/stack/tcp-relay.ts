@@ -27,6 +27,10 @@ export interface TcpRelay {
 
 function relay(inbound: net.Socket, target: { host: string; port: number }, track: (s: net.Socket) => void): void {
   const outbound = net.connect(target.port, target.host);
+  // Postgres speaks in small request/reply messages: Nagle's algorithm would
+  // hold each one back waiting for an ACK the other side delays.
+  inbound.setNoDelay(true);
+  outbound.setNoDelay(true);
   track(inbound);
   track(outbound);
   let clientDone = false;
