@@ -18,7 +18,7 @@ export interface PgStyleClient {
   on(event: "error", listener: (err: Error) => void): unknown;
   on(event: "end", listener: () => void): unknown;
   connect(): Promise<unknown>;
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; command?: string }>;
   end(): Promise<unknown>;
 }
 
@@ -79,6 +79,12 @@ class ClientConnection implements Connection {
       if (isSqlState((err as { code?: unknown } | null)?.code)) throw err;
       throw this.lost ? connectionFailed(err) : err;
     }
+  }
+
+  async commit(): Promise<boolean> {
+    // Postgres answers COMMIT of a failed transaction with the tag ROLLBACK, and no error.
+    const result = await this.client.query("COMMIT");
+    return result.command !== "ROLLBACK";
   }
 
   transactionStatus(): "idle" | "in_transaction" | "failed" {

@@ -28,6 +28,8 @@ import type { Queryable } from "./sql";
 export interface Connection extends Queryable {
   /** The connector's pooling (see ConnectorLimits): what the session protocol (session.ts) may rely on. */
   readonly pooling: ConnectorLimits["pooling"];
+  /** Commits the open transaction; false when Postgres rolled it back instead (it had failed). */
+  commit(): Promise<boolean>;
   /** The transaction status the server reported with its last reply. */
   transactionStatus(): "idle" | "in_transaction" | "failed";
   /** `server_version_num` as the server reported it at startup (0 when unknown). */

@@ -37,6 +37,10 @@ export function timeoutSettings(timeoutMs: number, local: boolean, serverVersion
   return parts.join("; ");
 }
 
+function failedTransaction(): CodedError {
+  return new CodedError("job_error", "a statement of the range failed inside its transaction (the job caught the error), so nothing of it was committed");
+}
+
 /** One connection's side of the protocol: what it has set, and whether a range's transaction is open. */
 export class RangeSession {
   private sessionTimeoutMs: number | null = null;
@@ -65,11 +69,14 @@ export class RangeSession {
     const status = this.connection.transactionStatus();
     if (this.inRangeTransaction) {
       this.inRangeTransaction = false;
-      if (ok && status === "failed") {
+      if (!ok || status === "failed") {
         await this.connection.query("ROLLBACK");
-        throw new CodedError("job_error", "a statement of the range failed inside its transaction (the job caught the error), so nothing of it was committed");
+        if (ok) throw failedTransaction();
+        return;
       }
-      await this.connection.query(ok ? "COMMIT" : "ROLLBACK");
+      // The status read above may predate the reply to the job's last statement:
+      // the commit's own answer is what says whether anything was committed.
+      if (!(await this.connection.commit())) throw failedTransaction();
     } else if (status !== "idle") {
       await this.connection.query("ROLLBACK");
     }
