@@ -15,6 +15,7 @@ import type { LaneCall, LaneGrant, LaneMessage } from "../coordinator/types";
 import { getJob } from "../jobs/registry";
 import { messageOf } from "../lib/errors";
 import { logError } from "../lib/log";
+import { sleep } from "../lib/sleep";
 import { Lane } from "./lane";
 import { LaneRunner, type LaneRpc } from "./lane-runner";
 
@@ -27,7 +28,6 @@ function isLaneMessage(body: unknown): body is LaneMessage {
   return b["v"] === 2 && typeof b["runId"] === "string" && typeof b["job"] === "string" && typeof b["lane"] === "number";
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function laneRpc(env: Env, runId: string): LaneRpc {
   const coordinator = coordinatorFor(env, runId);

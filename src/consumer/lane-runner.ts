@@ -16,6 +16,7 @@ import type { LaneCall, LaneGrant, RangeReport, RangeTask } from "../coordinator
 import type { AnyJob } from "../jobs/define";
 import { messageOf } from "../lib/errors";
 import { policyOf } from "../lib/error-policy";
+import { sleep } from "../lib/sleep";
 import { log, logError } from "../lib/log";
 import type { Lane } from "./lane";
 import { rangeTimeout, runRange } from "./run-range";
@@ -44,7 +45,6 @@ interface Held extends RangeTask {
   leaseUntil: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Exponentially weighted moving average. */
 function ewma(previous: number | null, sample: number, weight = 0.3): number {

@@ -9,6 +9,7 @@
 import { connectorFor, type Connection, type DbEnv } from "../db/connector";
 import { RangeSession } from "../db/session";
 import type { Queryable } from "../db/sql";
+import { sleep } from "../lib/sleep";
 
 interface OpenRange {
   timeoutMs: number;
@@ -16,7 +17,6 @@ interface OpenRange {
   prepared: Promise<void> | null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long a reset waits for a connection to close before it moves on. */
 const CLOSE_WAIT_MS = 1_000;

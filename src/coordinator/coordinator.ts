@@ -14,7 +14,7 @@ import { nextWake, sendGiveUpMs, startLanes } from "./dispatch";
 import { expireLeases } from "./failures";
 import { answerLane } from "./lane-call";
 import { Lanes } from "./lanes";
-import { Ledger } from "./ledger";
+import { Ledger, type RunRow } from "./ledger";
 import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
 import { failure, type Outcome } from "../lib/domain-error";
@@ -80,8 +80,10 @@ export class Coordinator extends DurableObject<Env> {
 
   /** The run's status, or null when this object holds no run. */
   async status(): Promise<RunStatus | null> {
-    if (this.runRow()?.status === "running") await this.rearmIfLost();
-    return this.runRow() ? this.snapshot() : null;
+    const run = this.runRow();
+    if (!run) return null;
+    if (run.status === "running") await this.rearmIfLost();
+    return this.snapshot();
   }
 
   /**
@@ -99,11 +101,11 @@ export class Coordinator extends DurableObject<Env> {
       await this.failForMissingJob(run.job);
       return stop;
     }
-    const { grant } = this.ctx.storage.transactionSync(() =>
+    const answered = this.ctx.storage.transactionSync(() =>
       answerLane(keyTypeOf(job), this.ledger, this.lanes, run, job, call, Date.now()),
     );
-    await this.advance();
-    return grant;
+    await this.advance(answered.run);
+    return answered.grant;
   }
 
   /** Stops dispatching; reports that arrive later change nothing. */
@@ -253,9 +255,9 @@ export class Coordinator extends DurableObject<Env> {
    * failed), finishes the run when nothing is open, otherwise fills free slots
    * and arms the alarm.
    */
-  private async advance(): Promise<void> {
+  private async advance(current?: RunRow): Promise<void> {
     this.pushStatus();
-    let run = this.runRow();
+    let run = current ?? this.runRow();
     if (!run || run.status !== "running") return;
     const now = Date.now();
     if (run.phase === "canary" && !this.ledger.hasOpenRanges(true)) {

@@ -11,6 +11,7 @@
  *   without a lane calling: a lease or a lane that runs out, a retry that a
  *   free slot could start, or a resend after the queue refused one.
  */
+import { messageOf } from "../lib/errors";
 import { logError } from "../lib/log";
 import type { Lanes } from "./lanes";
 import type { Ledger, RunRow } from "./ledger";
@@ -45,7 +46,7 @@ export async function startLanes(ledger: Ledger, lanes: Lanes, queue: Queue<Lane
     await queue.sendBatch(ids.map((id) => ({ body: laneMessage(run, id), contentType: "json" })));
   } catch (err) {
     lanes.drop(ids);
-    const error = err instanceof Error ? err.message : String(err);
+    const error = messageOf(err);
     ledger.noteSendFailure(`the queue refused to start lanes: ${error}`, now);
     logError("queue send failed", { runId: run.run_id, lanes: ids.length, failures: run.send_failures + 1, error });
     return 0;

@@ -7,6 +7,7 @@
  */
 import type { Combine, Json } from "../jobs/define";
 import { policyOf } from "../lib/error-policy";
+import { messageOf } from "../lib/errors";
 import type { KeyType } from "../planning/keys/key-type";
 import { failAttempt } from "./failures";
 import { governConcurrency } from "./governor";
@@ -50,7 +51,7 @@ export function applyReports<K>(
       try {
         merged = combine.merge(acc ?? (JSON.parse(run.accumulator) as Json), report.result);
       } catch (err) {
-        const message = `the result does not combine: ${err instanceof Error ? err.message : String(err)}`;
+        const message = `the result does not combine: ${messageOf(err)}`;
         decided.add(range.id);
         outcome[failAttempt(keys, ledger, run, range, { code: "job_error", message, durationMs: report.durationMs }, now)]++;
         continue;

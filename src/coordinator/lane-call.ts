@@ -31,7 +31,7 @@ export function answerLane<K>(
   job: AnyJob,
   call: LaneCall,
   now: number,
-): { grant: LaneGrant; outcome: ReportOutcome | null } {
+): { grant: LaneGrant; outcome: ReportOutcome | null; run: RunRow } {
   const known = lanes.touch(call.lane, now);
   let outcome: ReportOutcome | null = null;
   if (run.status === "running") {
@@ -44,20 +44,21 @@ export function answerLane<K>(
   // The fold may have moved the run on (concurrency lowered, phase): read it again.
   const current = ledger.run() ?? run;
   const until = now + current.lease_ms;
+  const lanesNow = lanes.count().total;
   const grant: LaneGrant = {
     ranges: [],
     stop: true,
     leaseUntil: until,
     timeoutMs: current.timeout_ms,
     params: JSON.parse(current.params) as Json,
-    callIntervalMs: callIntervalMs(lanes.count().total),
+    callIntervalMs: callIntervalMs(lanesNow),
   };
   if (call.done) {
     lanes.drop([call.lane]);
-    return { grant, outcome };
+    return { grant, outcome, run: current };
   }
-  if (!known || current.status !== "running" || lanes.isSurplus(call.lane, current.effective_concurrency)) {
-    return { grant, outcome };
+  if (!known || current.status !== "running" || lanes.isSurplus(call.lane, current.effective_concurrency, lanesNow)) {
+    return { grant, outcome, run: current };
   }
   ledger.renewLane(call.lane, until);
   // No lane takes more than its fair share of what is pending, so the run's
@@ -65,5 +66,5 @@ export function answerLane<K>(
   const fairShare = Math.max(1, Math.ceil(ledger.countInState("pending") / Math.max(1, current.effective_concurrency)));
   grant.ranges = grantRanges(ledger, current, call.lane, Math.min(call.want, fairShare), now, until);
   grant.stop = false;
-  return { grant, outcome };
+  return { grant, outcome, run: current };
 }

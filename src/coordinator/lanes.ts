@@ -49,9 +49,8 @@ export class Lanes {
     return this.sql.exec("UPDATE lanes SET state = 'active', seen_at = ? WHERE id = ?", now, lane).rowsWritten > 0;
   }
 
-  /** Whether `lane` is one of the newest lanes beyond `limit` (the concurrency went down): it should stop. */
-  isSurplus(lane: number, limit: number): boolean {
-    const { total } = this.count();
+  /** Whether `lane` is one of the newest of the `total` lanes beyond `limit` (the concurrency went down): it should stop. */
+  isSurplus(lane: number, limit: number, total: number): boolean {
     if (total <= limit) return false;
     const newer = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM lanes WHERE id > ?", lane).one().n;
     return newer < total - limit;

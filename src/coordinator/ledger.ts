@@ -188,14 +188,6 @@ export class Ledger {
     return released;
   }
 
-  markDone(id: number, rows: number, durationMs: number, now: number): void {
-    this.sql.exec(
-      `UPDATE ranges SET status = 'done', rows = ?, duration_ms = ?, lease_until = NULL, lane = NULL, not_before = NULL,
-         error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`,
-      rows, durationMs, now, id,
-    );
-  }
-
   /** Records a failed attempt: back to pending after `notBefore`, or failed for good when it is null. */
   markAttemptFailed(id: number, code: string | null, message: string, durationMs: number | null, notBefore: number | null, now: number): void {
     this.sql.exec(
