@@ -111,8 +111,8 @@ describe("a run of orders-total", () => {
     expect(run.status).toBe("succeeded");
     expect(run.result).toEqual(truth);
     expect(run.rows).toBe(truth.rows);
-    expect(run.ranges).toEqual({ total: 50, pending: 0, running: 0, done: 50, failed: 0 });
-    expect(run.bounds).toEqual({ start: "1", end: String(truth.rows), endFromSnapshot: true });
+    expect(run.ranges).toEqual({ total: 50, pending: 0, running: 0, done: 50, failed: 0, oversized: 0 });
+    expect(run.bounds).toEqual({ start: "1", end: String(truth.rows), endInclusive: true, endFromSnapshot: true });
     expect(run.finishedAt).not.toBeNull();
   });
 

@@ -75,7 +75,7 @@ describe("GET /api/runs/:runId/strip", () => {
     expect(binned.bins.every((b) => b.ranges === 5 && b.done === 5 && b.rangeId === null && b.error === null)).toBe(true);
     expect(binned.bins[0]?.start).toBe(run.bounds.start);
     expect(binned.bins.at(-1)?.end).toBe(run.bounds.end);
-    binned.bins.slice(1).forEach((b, i) => expect(BigInt(b.start)).toBe(BigInt(binned.bins[i]?.end ?? "") + 1n));
+    binned.bins.slice(1).forEach((b, i) => expect(BigInt(b.start ?? "")).toBe(BigInt(binned.bins[i]?.end ?? "") + 1n));
     expect(binned.bins.reduce((n, b) => n + b.rows, 0)).toBe(truth.rows);
     expect(binned.bins.every((b) => b.maxDurationMs !== null && b.maxAttempts === 1)).toBe(true);
 
@@ -96,7 +96,7 @@ describe("GET /api/runs/:runId/strip", () => {
       expect(failed).toHaveLength(1);
       const bin = failed[0];
       if (!bin) throw new Error("no failed bin");
-      expect(BigInt(bin.start) <= poisonKey && poisonKey <= BigInt(bin.end)).toBe(true);
+      expect(BigInt(bin.start ?? "") <= poisonKey && poisonKey <= BigInt(bin.end ?? "")).toBe(true);
       expect(bin).toMatchObject({ ranges: 4, failed: 1, done: 3 });
       expect(bin.error).toMatchObject({ attempt: 1, code: "22012", message: expect.stringMatching(/division by zero/) });
       const bad = run.errors.find((e) => e.rangeId === bin.error?.rangeId);

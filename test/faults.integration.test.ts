@@ -85,7 +85,7 @@ describe("faults", () => {
       // A queue that loses the first message it is given, as a local queue
       // does on restart; everything else goes through to the real queue.
       (instance as unknown as { env: Env }).env = { ...env, RANGES: lossyQueue(env.RANGES, dropped, 1) };
-      const created = await instance.create({ runId, job: "orders-total", start: 1n, end: 20_000n, rowsPerRange: 2_000, split: "uniform", concurrency: 1, leaseSeconds: 2, canary: false });
+      const created = await instance.create({ runId, job: "orders-total", start: "1", end: "20000", rowsPerRange: 2_000, split: "uniform", concurrency: 1, leaseSeconds: 2, canary: false });
       expect(created.ok).toBe(true);
     });
     expect(dropped).toHaveLength(1);
@@ -103,7 +103,7 @@ describe("faults", () => {
     await runInDurableObject(stub, async (instance: Coordinator) => {
       // The first lane start never reaches a consumer: this test plays that lane, and kills it.
       (instance as unknown as { env: Env }).env = { ...env, RANGES: lossyQueue(env.RANGES, captured, 1) };
-      const created = await instance.create({ runId, job: "orders-total", start: 1n, end: 20_000n, rowsPerRange: 2_000, split: "uniform", concurrency: 1, leaseSeconds: 2, maxAttempts: 1, canary: false });
+      const created = await instance.create({ runId, job: "orders-total", start: "1", end: "20000", rowsPerRange: 2_000, split: "uniform", concurrency: 1, leaseSeconds: 2, maxAttempts: 1, canary: false });
       expect(created.ok).toBe(true);
     });
     const lane = captured[0]?.lane ?? -1;
@@ -134,13 +134,13 @@ describe("faults", () => {
       expect(failed).toHaveLength(1);
       const bad = failed[0];
       if (!bad) throw new Error("no failed range");
-      expect(BigInt(bad.start) <= poisonKey && poisonKey <= BigInt(bad.end)).toBe(true);
+      expect(BigInt(bad.start ?? "") <= poisonKey && poisonKey <= BigInt(bad.end ?? "")).toBe(true);
       expect(bad.error?.code).toBe("22012");
       expect(bad.attempts).toBe(1); // a permanent error does not burn every attempt
       expect(run.errors).toEqual([expect.objectContaining({ rangeId: bad.id, code: "22012", start: bad.start, end: bad.end })]);
 
       const all = await ordersTruth();
-      const inBad = await ordersTruth("orders", BigInt(bad.start), BigInt(bad.end));
+      const inBad = await ordersTruth("orders", BigInt(bad.start ?? ""), BigInt(bad.end ?? ""));
       const [expectedTotal] = await query<{ t: string }>("SELECT ($1::numeric - $2::numeric)::text AS t", [all.totalAmount, inBad.totalAmount]);
       expect(run.result).toEqual({ rows: all.rows - inBad.rows, totalAmount: expectedTotal?.t });
 
@@ -167,7 +167,7 @@ describe("faults", () => {
       const bad = failed[0];
       if (!bad) throw new Error("no failed range");
       const all = await ordersTruth();
-      const inBad = await ordersTruth("orders", BigInt(bad.start), BigInt(bad.end));
+      const inBad = await ordersTruth("orders", BigInt(bad.start ?? ""), BigInt(bad.end ?? ""));
       expect((run.result as { rows: number }).rows).toBe(all.rows - inBad.rows);
       expect(run.concurrency.effective).toBe(run.concurrency.limit); // a job's bug is not database overload
     }

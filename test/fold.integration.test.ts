@@ -15,7 +15,7 @@ import type { RangeReport } from "../src/coordinator/types";
 import { getJob } from "../src/jobs/registry";
 import { planUniform } from "../src/planning/uniform";
 import { integerKey } from "../src/planning/keys/integer";
-import { getRun, ordersTruth, startRun, waitForRun } from "./helpers";
+import { getRun, ordersTruth, startRun, waitForRun, ledgerRanges } from "./helpers";
 
 const ok = (rangeId: number, attempt: number, rows: number, total: string): RangeReport => ({
   rangeId, attempt, ok: true, result: { rows, totalAmount: total }, rows, durationMs: 1,
@@ -32,9 +32,9 @@ function seedLedger(state: DurableObjectState, end: bigint, concurrency: number)
   ledger.insertRun({
     run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: end.toString(),
     snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency, max_attempts: 3, lease_ms: 60_000, timeout_ms: 30_000,
-    params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0, planning_ms: null,
+    params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0, planning_ms: null, key_type: "integer", bounds_end_exclusive: 0,
   });
-  ledger.insertRanges(planUniform(1n, end, 10n).map((r) => ({ start: r.start.toString(), end: r.end.toString() })));
+  ledger.insertRanges(ledgerRanges(planUniform(1n, end, 10n)));
   const apply = (reports: RangeReport[], now: number) => {
     const run = ledger.run();
     if (!run) throw new Error("no run");

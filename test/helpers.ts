@@ -6,6 +6,8 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { withConnection } from "../src/db/connector";
+import type { NewRange } from "../src/coordinator/ledger";
+import { planPos } from "../src/coordinator/positions";
 import type { RangeView } from "../src/coordinator/status";
 import { isFinished, type RunStatus } from "../src/coordinator/types";
 
@@ -77,7 +79,7 @@ export async function allRanges(runId: string, status?: string, pageSize = 37): 
 
 /** The coverage invariant: the leaf ranges (not split) tile [start, end], no gap, no overlap. */
 export function expectTiles(ranges: RangeView[], start: bigint, end: bigint): void {
-  const leaves = ranges.filter((r) => r.status !== "split").sort((a, b) => (BigInt(a.start) < BigInt(b.start) ? -1 : 1));
+  const leaves = ranges.filter((r) => r.status !== "split").sort((a, b) => (a.position < b.position ? -1 : 1));
   expect(BigInt(leaves[0]?.start ?? "x")).toBe(start);
   expect(BigInt(leaves.at(-1)?.end ?? "x")).toBe(end);
   for (let i = 1; i < leaves.length; i++) {
@@ -124,4 +126,9 @@ export async function peakDatabaseLoad(start: () => Promise<RunStatus>): Promise
       await sampling;
     }
   });
+}
+
+/** Integer ranges as the ledger takes them (inclusive, positions in the given order), for tests that seed a ledger. */
+export function ledgerRanges(ranges: ReadonlyArray<{ start: bigint | string; end: bigint | string }>): NewRange[] {
+  return ranges.map((r, i) => ({ start: String(r.start), end: String(r.end), endExclusive: false, nulls: false, pos: planPos(i), oversized: false, estimate: null }));
 }

@@ -36,15 +36,16 @@ describe("type inference (checked by tsc)", () => {
       ...base,
       name: "t-infer",
       async process(range, ctx) {
-        expectTypeOf(range.start).toEqualTypeOf<bigint>();
+        expectTypeOf(range.start).toEqualTypeOf<bigint | null>();
+        if (!range.nulls) expectTypeOf(range.start).toEqualTypeOf<bigint>();
         expectTypeOf(ctx.params).toEqualTypeOf<undefined>();
         return { rows: 1, totalAmount: "1.00" };
       },
       combine: fields({ rows: count(), totalAmount: decimalSum("0.00") }),
     });
-    expectTypeOf(job).toEqualTypeOf<Job<Totals, undefined>>();
+    expectTypeOf(job).toEqualTypeOf<Job<Totals, undefined, "integer">>();
     expectTypeOf<ResultOf<typeof job>>().toEqualTypeOf<Totals>();
-    expectTypeOf(ordersTotal).toEqualTypeOf<Job<Totals, undefined>>();
+    expectTypeOf(ordersTotal).toEqualTypeOf<Job<Totals, undefined, "integer">>();
   });
 
   it("defineJob without type arguments: params typed from the zod schema, result from combine", () => {

@@ -17,7 +17,7 @@ import { migrate } from "../src/coordinator/schema";
 import { getJob } from "../src/jobs/registry";
 import { integerKey } from "../src/planning/keys/integer";
 import { planUniform } from "../src/planning/uniform";
-import { allRanges, api, getRun, ordersTruth, query, startRun, waitForRun } from "./helpers";
+import { allRanges, api, getRun, ordersTruth, query, startRun, waitForRun, ledgerRanges } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const job = getJob("orders-total");
@@ -31,9 +31,9 @@ function seed(state: DurableObjectState, ranges: number, concurrency: number, ma
   ledger.insertRun({
     run_id: "t", job: "orders-total", status: "running", phase: "main", bounds_start: "1", bounds_end: String(10 * ranges),
     snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency, max_attempts: maxAttempts,
-    lease_ms: 60_000, timeout_ms: 30_000, params: "null", accumulator: JSON.stringify(combine.initial()), created_at: 0, planning_ms: null,
+    lease_ms: 60_000, timeout_ms: 30_000, params: "null", accumulator: JSON.stringify(combine.initial()), created_at: 0, planning_ms: null, key_type: "integer", bounds_end_exclusive: 0,
   });
-  ledger.insertRanges(planUniform(1n, BigInt(10 * ranges), 10n).map((r) => ({ start: r.start.toString(), end: r.end.toString() })));
+  ledger.insertRanges(ledgerRanges(planUniform(1n, BigInt(10 * ranges), 10n)));
   const run = () => {
     const r = ledger.run();
     if (!r) throw new Error("no run");
@@ -113,7 +113,7 @@ describe("dispatch defects the lanes do not carry", () => {
     await runInDurableObject(stub, async (instance: Coordinator) => {
       const refusing = { sendBatch: async () => Promise.reject(new Error("batch refused by the queue")) };
       (instance as unknown as { env: Env }).env = { ...env, RANGES: refusing as unknown as Queue };
-      const created = await instance.create({ runId, job: "orders-total", start: 1n, end: 1_000n, leaseSeconds: 1, canary: false });
+      const created = await instance.create({ runId, job: "orders-total", start: "1", end: "1000", leaseSeconds: 1, canary: false });
       expect(created.ok).toBe(true);
     });
     const run = await waitForRun(runId, 100_000);

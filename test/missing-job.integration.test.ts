@@ -11,7 +11,7 @@ import { migrate } from "../src/coordinator/schema";
 import type { RunStatus } from "../src/coordinator/types";
 import { getJob } from "../src/jobs/registry";
 import { planUniform } from "../src/planning/uniform";
-import { allRanges, api, getRun, ordersTruth, waitForRun } from "./helpers";
+import { allRanges, api, getRun, ordersTruth, waitForRun, ledgerRanges } from "./helpers";
 
 const job = getJob("orders-total");
 if (!job) throw new Error("orders-total is not registered");
@@ -38,9 +38,9 @@ describe("a run whose job is gone", () => {
       ledger.insertRun({
         run_id: runId, job: "ghost-job", status: "running", phase: "main", bounds_start: "1", bounds_end: "20000",
         snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 2_000, concurrency: 4, max_attempts: 3,
-        lease_ms: 60_000, timeout_ms: 30_000, params: "null", accumulator: JSON.stringify(combine.initial()), created_at: Date.now(), planning_ms: 1,
+        lease_ms: 60_000, timeout_ms: 30_000, params: "null", accumulator: JSON.stringify(combine.initial()), created_at: Date.now(), planning_ms: 1, key_type: "integer", bounds_end_exclusive: 0,
       });
-      ledger.insertRanges(planUniform(1n, 20_000n, 2_000n).map((r) => ({ start: r.start.toString(), end: r.end.toString() })));
+      ledger.insertRanges(ledgerRanges(planUniform(1n, 20_000n, 2_000n)));
       await state.storage.setAlarm(Date.now() + 60_000);
     });
     const events = api(`/api/runs/${runId}/events`);

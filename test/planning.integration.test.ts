@@ -93,10 +93,13 @@ describe("balanced split on a skewed key space", () => {
 });
 
 describe("key checks", () => {
-  it("refuses a non-integer key and an unindexed key without opt-in", async () => {
-    const text = await api("/api/jobs/sum-t-text-key/runs", { method: "POST", body: "{}" });
-    expect(text.status).toBe(422);
-    expect(((await text.json()) as { error: { code: string } }).error.code).toBe("key_not_integer");
+  it("refuses a key of a type rangemap cannot split, naming the types it can, and an unindexed key without opt-in", async () => {
+    const numeric = await api("/api/jobs/sum-t-numeric-key/runs", { method: "POST", body: "{}" });
+    expect(numeric.status).toBe(422);
+    const refused = (await numeric.json()) as { error: { code: string; message: string } };
+    expect(refused.error.code).toBe("key_type_unsupported");
+    expect(refused.error.message).toMatch(/numeric/);
+    expect(refused.error.message).toMatch(/integer/);
     const unindexed = await api("/api/jobs/sum-t-unindexed/runs", { method: "POST", body: "{}" });
     expect(unindexed.status).toBe(422);
     const body = (await unindexed.json()) as { error: { code: string; message: string } };
@@ -185,7 +188,7 @@ describe("dryRun", () => {
     expect(plan).toMatchObject({ dryRun: true, split: "balanced", ranges: 20, bounds: { start: "1", end: String(truth.rows) } });
     expect(plan.estimatedRowsPerRange.median).toBeGreaterThan(2_000);
     expect(plan.estimatedRowsPerRange.max).toBeLessThanOrEqual(5_000);
-    expect(plan.sql.join("\n")).toMatch(/BETWEEN \$1 AND \$2/);
+    expect(plan.sql.join("\n")).toMatch(/"id" >= \$1 AND "id" <= \$2/);
     expect(plan["projectedSeconds"]).toEqual(expect.any(Number));
     expect(plan["runId"]).toBeUndefined();
   });

@@ -13,8 +13,8 @@ import { formatDuration, percent, RateMeter, runElapsedMs } from "../src/lib/pro
 function run(done: number, extra: Partial<RunStatus> = {}): RunStatus {
   return {
     runId: "r1", job: "orders-total", status: "running", phase: "main",
-    bounds: { start: "1", end: "100000", endFromSnapshot: false },
-    ranges: { total: 10, pending: 10 - done - 1, running: 1, done, failed: 0 },
+    keyType: "integer", bounds: { start: "1", end: "100000", endInclusive: true, endFromSnapshot: false },
+    ranges: { total: 10, pending: 10 - done - 1, running: 1, done, failed: 0, oversized: 0 },
     concurrency: { limit: 8, effective: 8 },
     lanes: { active: 1, calls: 0 },
     planningMs: 3,
@@ -35,10 +35,10 @@ class Sink implements LineSink {
 
 describe("shared progress numbers", () => {
   it("percent counts failed ranges as finished, rounds down, and is 100 for an empty run once it is over", () => {
-    expect(percent(run(3, { ranges: { total: 8, pending: 4, running: 0, done: 3, failed: 1 } }))).toBe(50);
-    expect(percent(run(0, { ranges: { total: 3, pending: 1, running: 0, done: 2, failed: 0 } }))).toBe(66);
-    expect(percent(run(0, { ranges: { total: 0, pending: 0, running: 0, done: 0, failed: 0 } }))).toBe(0);
-    expect(percent(run(0, { status: "cancelled", ranges: { total: 0, pending: 0, running: 0, done: 0, failed: 0 } }))).toBe(100);
+    expect(percent(run(3, { ranges: { total: 8, pending: 4, running: 0, done: 3, failed: 1, oversized: 0 } }))).toBe(50);
+    expect(percent(run(0, { ranges: { total: 3, pending: 1, running: 0, done: 2, failed: 0, oversized: 0 } }))).toBe(66);
+    expect(percent(run(0, { ranges: { total: 0, pending: 0, running: 0, done: 0, failed: 0, oversized: 0 } }))).toBe(0);
+    expect(percent(run(0, { status: "cancelled", ranges: { total: 0, pending: 0, running: 0, done: 0, failed: 0, oversized: 0 } }))).toBe(100);
   });
 
   it("elapsed runs to now while going and to finishedAt once over", () => {
@@ -97,7 +97,7 @@ describe("the CLI's progress line", () => {
     const line = new ProgressLine(pipe, { plainEveryMs: 60_000 });
     line.update(run(1));
     line.update(run(2)); // within the interval: not printed
-    line.done(run(10, { status: "failed", rows: 90_000, ranges: { total: 10, pending: 0, running: 0, done: 9, failed: 1 }, finishedAt: new Date().toISOString() }));
+    line.done(run(10, { status: "failed", rows: 90_000, ranges: { total: 10, pending: 0, running: 0, done: 9, failed: 1, oversized: 0 }, finishedAt: new Date().toISOString() }));
     expect(pipe.text).not.toContain("\x1b");
     const lines = pipe.text.trimEnd().split("\n");
     expect(lines).toHaveLength(2);

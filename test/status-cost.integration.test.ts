@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { Ledger } from "../src/coordinator/ledger";
 import { migrate } from "../src/coordinator/schema";
 import { runStatus } from "../src/coordinator/status";
+import { ledgerRanges } from "./helpers";
 
 const RANGES = 5_000;
 const FAILED = [17, 2_500, 4_999];
@@ -37,9 +38,9 @@ function seed(state: DurableObjectState): void {
   ledger.insertRun({
     run_id: "status-cost", job: "orders-total", status: "running", phase: "main", bounds_start: "1", bounds_end: String(RANGES * 10),
     snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency: 4, max_attempts: 3, lease_ms: 60_000,
-    timeout_ms: 30_000, params: "null", accumulator: JSON.stringify({ rows: 0, totalAmount: "0.00" }), created_at: 0, planning_ms: null,
+    timeout_ms: 30_000, params: "null", accumulator: JSON.stringify({ rows: 0, totalAmount: "0.00" }), created_at: 0, planning_ms: null, key_type: "integer", bounds_end_exclusive: 0,
   });
-  ledger.insertRanges(Array.from({ length: RANGES }, (_, i) => ({ start: String(i * 10 + 1), end: String(i * 10 + 10) })));
+  ledger.insertRanges(ledgerRanges(Array.from({ length: RANGES }, (_, i) => ({ start: String(i * 10 + 1), end: String(i * 10 + 10) }))));
   state.storage.sql.exec("UPDATE ranges SET status = 'done', rows = 10 WHERE id < ?", RANGES / 2);
   for (const id of FAILED) state.storage.sql.exec("UPDATE ranges SET status = 'failed', error_code = 'job_error' WHERE id = ?", id);
 }

@@ -15,7 +15,7 @@ import { migrate } from "../src/coordinator/schema";
 import { withConnection } from "../src/db/connector";
 import { getJob } from "../src/jobs/registry";
 import { integerKey } from "../src/planning/keys/integer";
-import { getRun, ordersTruth, query, startRun, waitForRun } from "./helpers";
+import { getRun, ordersTruth, query, startRun, waitForRun, ledgerRanges } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,9 +75,9 @@ describe("splits are capped", () => {
       ledger.insertRun({
         run_id: "t", job: job.name, status: "running", phase: "main", bounds_start: "1", bounds_end: String(2n ** 62n),
         snapshot_end: 0, split: "uniform", canary_ranges: 0, rows_per_range: 10, concurrency: 1, max_attempts: 2,
-        lease_ms: 60_000, timeout_ms: 1_000, params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0, planning_ms: null,
+        lease_ms: 60_000, timeout_ms: 1_000, params: "null", accumulator: JSON.stringify(job.combine.initial()), created_at: 0, planning_ms: null, key_type: "integer", bounds_end_exclusive: 0,
       });
-      ledger.insertRanges([{ start: "1", end: String(2n ** 62n) }]);
+      ledger.insertRanges(ledgerRanges([{ start: "1", end: String(2n ** 62n) }]));
       for (let round = 0; round < MAX_SPLIT_DEPTH + 4; round++) {
         const t = 1_000_000 * (round + 1);
         const leased = ledger.lease(10_000, t, t + 60_000, 1);

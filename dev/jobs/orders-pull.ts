@@ -17,7 +17,7 @@ export const ordersPull = defineJob({
   concurrency: 6,
   async process(range, { sql, target }) {
     const rows = await sql<{ amount: string | null }>`
-      SELECT amount FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+      SELECT amount FROM ${target.table} WHERE ${range.where}`;
     const total = new DecimalSum(2);
     for (const row of rows) if (row.amount !== null) total.add(row.amount);
     return { rows: rows.length, totalAmount: total.toString() };

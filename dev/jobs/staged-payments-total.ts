@@ -37,7 +37,7 @@ export const stagedPaymentsTotal = defineJob({
                                WHEN amount::numeric IS NULL THEN NULL
                                ELSE ('not a plain decimal with at most two places: ' || amount)::numeric END), 0)::text AS total
       FROM ${target.table}
-      WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+      WHERE ${range.where}`;
     return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
   },
   combine: fields({ rows: count(), totalAmount: decimalSum("0.00") }),

@@ -13,7 +13,7 @@ import type { RunSpec } from "../runs/spec";
 import { apiError } from "./errors";
 
 /** A bound as given; parsed by the job's key type in `toRunSpec`, which knows what it must look like. */
-const key = z.union([z.string(), z.number()]);
+const key = z.union([z.string().max(4096), z.number()]);
 
 const int = (lo: number, hi: number) => z.number().int().min(lo).max(hi);
 
@@ -27,6 +27,7 @@ export const runBody = z
     end: key.optional(),
     rowsPerRange: int(1, Number.MAX_SAFE_INTEGER).optional(),
     split: z.enum(["uniform", "balanced"]).optional(),
+    width: z.string().max(64).optional(),
     concurrency: int(1, 1000).optional(),
     maxAttempts: int(1, 100).optional(),
     leaseSeconds: int(1, 3600).optional(),
@@ -76,8 +77,16 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
   };
   const start = bound("start", o.start);
   const end = bound("end", o.end);
-  if (start !== undefined && end !== undefined && keys.compare(start, end) > 0) {
-    throw apiError(400, "invalid_body", `start (${keys.format(start)}) is greater than end (${keys.format(end)})`);
+  if (start !== undefined && end !== undefined && (keys.compare(start, end) ?? 0) > 0) {
+    throw apiError(400, "invalid_body", `start (${start}) is greater than end (${end})`);
+  }
+  const split = o.split ?? job.split;
+  if (!keys.splits.includes(split)) {
+    throw apiError(400, "invalid_body", `split: a ${keys.name} key splits only ${keys.splits.map((x) => `"${x}"`).join(" or ")}`);
+  }
+  if (o.width !== undefined || split === "uniform") {
+    const problem = split === "uniform" ? keys.checkWidth(o.width ?? job.width) : "width is only for split \"uniform\"";
+    if (problem) throw apiError(400, "invalid_body", `width: ${problem}`);
   }
   if (o.params !== undefined && JSON.stringify(o.params).length > MAX_PARAMS_BYTES) {
     throw apiError(413, "params_too_large", `params are over ${MAX_PARAMS_BYTES} bytes as JSON; pass a reference (an id, a table) instead`);
@@ -97,6 +106,7 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
     end,
     rowsPerRange: o.rowsPerRange,
     split: o.split,
+    width: o.width,
     canary: o.canary,
     concurrency: o.concurrency,
     maxAttempts: o.maxAttempts,

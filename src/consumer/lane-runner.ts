@@ -60,6 +60,7 @@ export class LaneRunner {
   private stopped = false;
   private exhausted = false;
   private timeoutMs = 0;
+  private rowsPerRange = 0;
   private params: unknown = undefined;
   /** Why the run's parameters do not parse for this job; every range then fails with it. */
   private paramsError: string | null = null;
@@ -115,7 +116,7 @@ export class LaneRunner {
         }
         const controller = new AbortController();
         this.current = { deadline: Date.now() + this.timeoutMs, controller };
-        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, params: this.params }, controller.signal);
+        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, rowsPerRange: this.rowsPerRange, params: this.params }, controller.signal);
         this.maybeCall();
         const report = await running;
         this.current = null;
@@ -185,6 +186,7 @@ export class LaneRunner {
       .then((grant) => {
         this.rttMs = ewma(this.rttMs, Date.now() - sent);
         this.timeoutMs = grant.timeoutMs;
+        this.rowsPerRange = grant.rowsPerRange;
         this.takeParams(grant.params);
         this.callIntervalMs = grant.callIntervalMs;
         for (const h of this.held) h.leaseUntil = grant.leaseUntil;

@@ -4,12 +4,15 @@
  * means is the Coordinator's call (src/lib/error-policy.ts).
  */
 import { SETTLE_GRACE_MS } from "../db/session";
-import { sqlOf, type Queryable } from "../db/sql";
+import { sqlOf, type Identifier, type Queryable } from "../db/sql";
 import { guardStatement } from "../db/statement-guard";
 import { targetOf, type Job, type Json } from "../jobs/define";
 import { CodedError, describeError } from "../lib/errors";
 import type { RangeFailure, RangeReport, RangeTask } from "../coordinator/types";
+import { policyOf } from "../lib/error-policy";
 import { keyTypeOf } from "../planning/keys";
+import { jobRange } from "../planning/keys/job-range";
+import type { KeyType } from "../planning/keys/key-type";
 import type { Lane } from "./lane";
 
 /**
@@ -73,6 +76,8 @@ function checkResult(job: Job<Json, unknown>, result: Json): number {
 export interface RangeContext {
   runId: string;
   timeoutMs: number;
+  /** The run's target rows per range: where a key type without arithmetic cuts a range that timed out. */
+  rowsPerRange: number;
   /** The run's parameters, already parsed by the job's schema. */
   params: unknown;
 }
@@ -90,11 +95,12 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeT
   const started = Date.now();
   const base = { rangeId: task.rangeId, attempt: task.attempt };
   lane.beginRange(ctx.timeoutMs);
+  const keys = keyTypeOf(job);
+  const target = targetOf(job);
   try {
-    const keys = keyTypeOf(job);
-    const range = { id: task.rangeId, start: keys.decode(task.start), end: keys.decode(task.end), attempt: task.attempt };
+    const range = jobRange(keys, target.key, task.rangeId, task, task.attempt);
     const result = await untilAborted(signal, (s) =>
-      job.process(range, { sql: sqlOf(rangeQueryable(lane, s)), target: targetOf(job), params: ctx.params, signal: s, runId: ctx.runId }),
+      job.process(range, { sql: sqlOf(rangeQueryable(lane, s)), target, params: ctx.params, signal: s, runId: ctx.runId }),
     );
     const rows = checkResult(job, result);
     await lane.endRange(true);
@@ -106,6 +112,27 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeT
     if (code === "range_timeout") await lane.settle(ctx.timeoutMs + SETTLE_GRACE_MS);
     await lane.reset();
     const error: RangeFailure = { code, message };
+    if (keys.cut && !task.nulls && policyOf(code).splits) {
+      const cut = await cutFor(lane, keys.cut.bind(keys), target, task, ctx);
+      if (cut !== null) error.cut = cut;
+    }
     return { ...base, ok: false, error, durationMs: Date.now() - started };
+  }
+}
+
+/**
+ * Asks Postgres where to split a range that timed out, for a key type without
+ * arithmetic, on the lane's fresh connection and within the range's timeout.
+ * No answer only means the range is retried whole.
+ */
+async function cutFor(lane: Lane, cut: NonNullable<KeyType["cut"]>, target: { table: Identifier; key: Identifier }, task: RangeTask, ctx: RangeContext): Promise<string | null> {
+  lane.beginRange(ctx.timeoutMs);
+  try {
+    const at = await cut(sqlOf(lane), target.table, target.key, task, ctx.rowsPerRange);
+    await lane.endRange(true);
+    return at;
+  } catch {
+    await lane.reset();
+    return null;
   }
 }

@@ -14,7 +14,7 @@ import { nextWake, sendGiveUpMs, startLanes } from "./dispatch";
 import { expireLeases } from "./failures";
 import { answerLane } from "./lane-call";
 import { Lanes } from "./lanes";
-import { Ledger, type RunRow } from "./ledger";
+import { Ledger, type NewRange, type RunRow } from "./ledger";
 import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
 import { failure, type Outcome } from "../lib/domain-error";
@@ -23,8 +23,8 @@ import { planRun } from "../planning/plan";
 import { connectorFor } from "../db/connector";
 import { canaryCount, resolveOptions } from "../runs/options";
 import type { RunSpec } from "../runs/spec";
-import type { KeyRange } from "../planning/keys/key-type";
 import { hasSchema } from "../lib/migrations";
+import { NULL_POS, planPos } from "./positions";
 import { migrate } from "./schema";
 import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
@@ -94,7 +94,7 @@ export class Coordinator extends DurableObject<Env> {
    */
   async lane(call: LaneCall): Promise<LaneGrant> {
     const run = this.runRow();
-    const stop: LaneGrant = { ranges: [], stop: true, leaseUntil: 0, timeoutMs: 0, params: null, callIntervalMs: 1_000 };
+    const stop: LaneGrant = { ranges: [], stop: true, leaseUntil: 0, timeoutMs: 0, rowsPerRange: 0, params: null, callIntervalMs: 1_000 };
     if (!run) return stop;
     const job = getJob(run.job);
     if (!job) {
@@ -182,10 +182,11 @@ export class Coordinator extends DurableObject<Env> {
     if (!job) return failure("job_not_found", `no job named ${spec.job}`);
     const o = resolveOptions(spec, job, connectorFor(this.env));
     const planningStarted = Date.now();
-    const planned = await planRun(this.env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split, sessions: o.concurrency });
+    const planned = await planRun(this.env, job, {
+      start: spec.start, end: spec.end, endExclusive: spec.endExclusive, rowsPerRange: o.rowsPerRange, split: o.split, width: o.width, sessions: o.concurrency,
+    });
     if (!planned.ok) return planned;
     if (this.runRow()) return this.existing();
-    const keys = keyTypeOf(job);
     const { bounds, count, ranges, snapshotEnd } = planned.value;
     const canary = canaryCount(count, o.rowsPerRange, o.canary);
     // The ranges go in chunk by chunk, each in a transaction of its own, so a
@@ -193,7 +194,7 @@ export class Coordinator extends DurableObject<Env> {
     // goes in last: until it does, no run exists here, and a retried create
     // starts over from an empty ledger.
     this.ledger.clearRanges();
-    let chunk: Array<KeyRange<string>> = [];
+    let chunk: NewRange[] = [];
     let inserted = 0;
     const flush = () => {
       if (!chunk.length) return;
@@ -207,7 +208,9 @@ export class Coordinator extends DurableObject<Env> {
       chunk = [];
     };
     for (const r of ranges) {
-      chunk.push({ start: keys.format(r.start), end: keys.format(r.end) });
+      const pos = r.nulls ? NULL_POS : planPos(inserted + chunk.length);
+      const about = { pos, oversized: r.oversized === true, estimate: r.estimate ?? null };
+      chunk.push(r.nulls ? { start: "", end: "", endExclusive: false, nulls: true, ...about } : { start: r.start, end: r.end, endExclusive: r.endExclusive, nulls: false, ...about });
       if (chunk.length >= PLAN_CHUNK) {
         flush();
         // Let other calls (status, a duplicate create) in between chunks.
@@ -223,8 +226,10 @@ export class Coordinator extends DurableObject<Env> {
         job: job.name,
         status: "running",
         phase: canary > 0 ? "canary" : "main",
-        bounds_start: bounds ? keys.format(bounds.start) : null,
-        bounds_end: bounds ? keys.format(bounds.end) : null,
+        bounds_start: bounds?.start ?? null,
+        bounds_end: bounds?.end ?? null,
+        bounds_end_exclusive: bounds?.endExclusive ? 1 : 0,
+        key_type: job.keyType,
         snapshot_end: snapshotEnd ? 1 : 0,
         split: o.split,
         canary_ranges: canary,

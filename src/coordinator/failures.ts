@@ -8,6 +8,7 @@ import { policyOf } from "../lib/error-policy";
 import { log, logError } from "../lib/log";
 import type { KeyType } from "../planning/keys/key-type";
 import type { Ledger, RangeRow, RunRow } from "./ledger";
+import { childPos } from "./positions";
 
 /**
  * Extra tries a range gets while the database is unavailable. Such failures
@@ -32,6 +33,8 @@ export interface Failure {
   code: string | null;
   message: string;
   durationMs: number | null;
+  /** A cut point the lane got from Postgres, for a key type without arithmetic. */
+  cut?: string;
 }
 
 /**
@@ -43,15 +46,20 @@ export const MAX_SPLIT_DEPTH = 8;
 /** Most splits in one run, so an outage that times every range out cannot grow the ledger without end. */
 export const MAX_SPLITS_PER_RUN = 100_000;
 
-/** Retires a range in favour of two halves that cover it exactly, when it is wide enough and the caps allow. */
-export function trySplit<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, range: RangeRow, code: string, message: string, now: number): boolean {
+/**
+ * Retires a range in favour of two halves that cover it exactly, when it is
+ * wide enough and the caps allow. The NULL range and a range the plan marked
+ * oversized (one key value) are never split: no cut could divide them.
+ */
+export function trySplit(keys: KeyType, ledger: Ledger, run: RunRow, range: RangeRow, f: Failure & { code: string }, now: number): boolean {
+  if (range.nulls === 1 || range.oversized === 1) return false;
   if (range.depth >= MAX_SPLIT_DEPTH || ledger.countInState("split") >= MAX_SPLITS_PER_RUN) return false;
-  const halves = keys.halve({ start: keys.decode(range.start), end: keys.decode(range.end) }, run.rows_per_range);
+  const halves = keys.halve({ start: range.start, end: range.end, endExclusive: range.end_exclusive === 1 }, run.rows_per_range, f.cut);
   if (!halves) return false;
-  ledger.markSplit(range.id, code, message, now);
-  log("range split", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code });
+  ledger.markSplit(range.id, f.code, f.message, now);
+  log("range split", { runId: run.run_id, rangeId: range.id, attempt: range.attempt, code: f.code });
   ledger.insertRanges(
-    halves.map((h) => ({ start: keys.format(h.start), end: keys.format(h.end) })),
+    halves.map((h, i) => ({ ...h, nulls: false, pos: childPos(range.pos, i === 0 ? 0 : 1), oversized: false, estimate: null })),
     range.id,
     range.canary === 1,
     range.depth + 1,
@@ -60,9 +68,9 @@ export function trySplit<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, range
 }
 
 /** Applies a failed attempt of `range` to the ledger. Call inside a transaction. */
-export function failAttempt<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, range: RangeRow, f: Failure, now: number): FailureOutcome {
+export function failAttempt(keys: KeyType, ledger: Ledger, run: RunRow, range: RangeRow, f: Failure, now: number): FailureOutcome {
   const policy = policyOf(f.code);
-  if (f.code !== null && policy.splits && trySplit(keys, ledger, run, range, f.code, f.message, now)) return "split";
+  if (f.code !== null && policy.splits && trySplit(keys, ledger, run, range, { ...f, code: f.code }, now)) return "split";
   let limit = range.attempt_limit ?? run.max_attempts;
   if (policy.retryable && policy.sparesAttempt && limit < run.max_attempts + MAX_UNAVAILABLE_RETRIES) {
     limit += 1;
@@ -86,7 +94,7 @@ export function failAttempt<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, ra
  * ran loses its lease again it is split, as it is probably too big for a
  * consumer. Call inside a transaction.
  */
-export function expireLeases<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, now: number): number {
+export function expireLeases(keys: KeyType, ledger: Ledger, run: RunRow, now: number): number {
   const expired = ledger.expiredLeases(now);
   for (const range of expired) {
     if (range.started_attempt !== range.attempt) {
@@ -96,7 +104,7 @@ export function expireLeases<K>(keys: KeyType<K>, ledger: Ledger, run: RunRow, n
     }
     const again = range.error_code === "lease_expired";
     const message = "no report before the lease deadline (the lane running it died or lost touch)";
-    if (again && trySplit(keys, ledger, run, range, "lease_expired", message, now)) continue;
+    if (again && trySplit(keys, ledger, run, range, { code: "lease_expired", message, durationMs: null }, now)) continue;
     failAttempt(keys, ledger, run, range, { code: "lease_expired", message, durationMs: null }, now);
   }
   return expired.length;

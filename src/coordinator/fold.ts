@@ -23,8 +23,8 @@ export interface ReportOutcome {
   ignored: number;
 }
 
-export function applyReports<K>(
-  keys: KeyType<K>,
+export function applyReports(
+  keys: KeyType,
   ledger: Ledger,
   run: RunRow,
   reports: readonly RangeReport[],
@@ -64,10 +64,10 @@ export function applyReports<K>(
     } else if (range.status !== "running" || report.attempt !== range.attempt) {
       outcome.ignored++; // a superseded attempt; the live one decides
     } else {
-      const { code, message } = report.error;
+      const { code, message, cut } = report.error;
       overload ||= policyOf(code).overload;
       decided.add(range.id);
-      outcome[failAttempt(keys, ledger, run, range, { code, message, durationMs: report.durationMs }, now)]++;
+      outcome[failAttempt(keys, ledger, run, range, { code, message, durationMs: report.durationMs, cut }, now)]++;
     }
   }
   // The fold and the ranges' `done` are written in the caller's transaction, together.

@@ -23,8 +23,8 @@ export function callIntervalMs(lanes: number): number {
   return Math.max(MIN_CALL_INTERVAL_MS, Math.ceil((Math.max(1, lanes) * 1000) / CALL_BUDGET_PER_SECOND));
 }
 
-export function answerLane<K>(
-  keys: KeyType<K>,
+export function answerLane(
+  keys: KeyType,
   ledger: Ledger,
   lanes: Lanes,
   run: RunRow,
@@ -50,6 +50,7 @@ export function answerLane<K>(
     stop: true,
     leaseUntil: until,
     timeoutMs: current.timeout_ms,
+    rowsPerRange: current.rows_per_range,
     params: JSON.parse(current.params) as Json,
     callIntervalMs: callIntervalMs(lanesNow),
   };

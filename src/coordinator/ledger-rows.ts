@@ -40,6 +40,10 @@ export interface RunRow {
   send_failures: number;
   /** Since when every send failed; null while sends succeed. */
   send_failing_since: number | null;
+  /** The job's key type when the run was planned. */
+  key_type: string;
+  /** 1 when the window's end is excluded (a scheduled window such as the previous day). */
+  bounds_end_exclusive: number;
 }
 
 export interface RangeRow {
@@ -64,13 +68,36 @@ export interface RangeRow {
   started_attempt: number | null;
   /** How many splits made this range from a planned one (0 for a planned range). */
   depth: number;
+  /** 1: the range is `[start, end)`; 0: `[start, end]`. */
+  end_exclusive: number;
+  /** 1: the range of rows whose key is NULL (start and end are empty). */
+  nulls: number;
+  /** The range's place in key order (text that sorts like the keys; a split's halves extend their parent's). */
+  pos: string;
+  /** 1: one key value (or NULL) holds more rows than a range should, and it cannot be split. */
+  oversized: number;
+  /** Rows the plan expected, where it knows. */
+  estimate: number | null;
 }
 
 export interface LeasedRange {
   id: number;
   start: string;
   end: string;
+  end_exclusive: number;
+  nulls: number;
   attempt: number;
+}
+
+/** A range to append to the ledger: its keys (text form) or the NULL range, and its place in key order. */
+export interface NewRange {
+  start: string;
+  end: string;
+  endExclusive: boolean;
+  nulls: boolean;
+  pos: string;
+  oversized: boolean;
+  estimate: number | null;
 }
 
 export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total: number };

@@ -5,17 +5,16 @@
  * split) and governor.ts (concurrency). Multi-step changes run inside the
  * Coordinator's transactions.
  */
-import type { KeyRange } from "../planning/keys/key-type";
-import type { LeasedRange, RangeCounts, RangeRow, RunRow } from "./ledger-rows";
+import type { LeasedRange, NewRange, RangeCounts, RangeRow, RunRow } from "./ledger-rows";
 import { isFinished, type RangeState, type RunError, type RunPhase, type RunState } from "./types";
 
-export type { LeasedRange, RangeCounts, RangeRow, RunRow } from "./ledger-rows";
+export type { LeasedRange, NewRange, RangeCounts, RangeRow, RunRow } from "./ledger-rows";
 
 type Rec = Record<string, SqlStorageValue>;
 
 // DO SQLite allows at most 100 bound parameters per statement.
 const MAX_PARAMS = 100;
-const INSERT_CHUNK = 16; // 6 parameters a row
+const INSERT_CHUNK = 9; // 11 parameters a row
 const MAX_ERROR_TEXT = 2000;
 
 export class Ledger {
@@ -34,11 +33,12 @@ export class Ledger {
   ): void {
     this.sql.exec(
       `INSERT INTO run (id, run_id, job, status, phase, bounds_start, bounds_end, snapshot_end, split, canary_ranges, rows_per_range,
-         concurrency, effective_concurrency, max_attempts, lease_ms, timeout_ms, params, accumulator, created_at, updated_at, planning_ms)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         concurrency, effective_concurrency, max_attempts, lease_ms, timeout_ms, params, accumulator, created_at, updated_at, planning_ms,
+         key_type, bounds_end_exclusive)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.run_id, row.job, row.status, row.phase, row.bounds_start, row.bounds_end, row.snapshot_end, row.split, row.canary_ranges,
       row.rows_per_range, row.concurrency, row.concurrency, row.max_attempts, row.lease_ms, row.timeout_ms, row.params,
-      row.accumulator, row.created_at, row.created_at, row.planning_ms,
+      row.accumulator, row.created_at, row.created_at, row.planning_ms, row.key_type, row.bounds_end_exclusive,
     );
   }
 
@@ -48,14 +48,17 @@ export class Ledger {
   }
 
   /** Appends ranges (keys in their text form) as pending, numbered on from the highest id so far. */
-  insertRanges(ranges: ReadonlyArray<KeyRange<string>>, parent: number | null = null, canary = false, depth = 0): number[] {
+  insertRanges(ranges: ReadonlyArray<NewRange>, parent: number | null = null, canary = false, depth = 0): number[] {
     const first = this.sql.exec<{ next: number }>("SELECT coalesce(max(id) + 1, 0) AS next FROM ranges").one().next;
     for (let i = 0; i < ranges.length; i += INSERT_CHUNK) {
       const chunk = ranges.slice(i, i + INSERT_CHUNK);
       const values: SqlStorageValue[] = [];
-      chunk.forEach((r, j) => values.push(first + i + j, r.start, r.end, parent, canary ? 1 : 0, depth));
+      chunk.forEach((r, j) =>
+        values.push(first + i + j, r.start, r.end, r.endExclusive ? 1 : 0, r.nulls ? 1 : 0, r.pos, r.oversized ? 1 : 0, r.estimate, parent, canary ? 1 : 0, depth),
+      );
       this.sql.exec(
-        `INSERT INTO ranges (id, start, end, parent, canary, depth, status) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, 'pending')").join(", ")}`,
+        `INSERT INTO ranges (id, start, end, end_exclusive, nulls, pos, oversized, estimate, parent, canary, depth, status)
+         VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')").join(", ")}`,
         ...values,
       );
     }
@@ -120,6 +123,11 @@ export class Ledger {
     return counts;
   }
 
+  /** Oversized ranges that cover the key space (few; read through a partial index). */
+  oversizedCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ranges WHERE oversized = 1 AND status <> 'split'").one().n;
+  }
+
   countInState(status: RangeState): number {
     return this.sql.exec<{ n: number }>("SELECT n FROM range_counts WHERE status = ?", status).one().n;
   }
@@ -135,7 +143,7 @@ export class Ledger {
         `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, lane = ?, not_before = NULL, updated_at = ?
          WHERE id IN (SELECT id FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? AND canary >= ?
                       ORDER BY id LIMIT ?)
-         RETURNING id, start, end, attempt`,
+         RETURNING id, start, end, end_exclusive, nulls, attempt`,
         until, lane, now, now, canaryOnly ? 1 : 0, n,
       )
       .toArray()

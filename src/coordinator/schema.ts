@@ -89,6 +89,20 @@ const MIGRATIONS: string[] = [
    ALTER TABLE run ADD COLUMN next_lane INTEGER NOT NULL DEFAULT 1;
    ALTER TABLE run ADD COLUMN send_failures INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE run ADD COLUMN send_failing_since INTEGER;`,
+  // Typed keys (docs/keys.md): a range is [start, end) or [start, end], or
+  // the NULL range; pos orders ranges by key, splits included (a child's
+  // pos extends its parent's), for the strip and listings, since only
+  // Postgres knows how keys of most types sort.
+  `ALTER TABLE ranges ADD COLUMN end_exclusive INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE ranges ADD COLUMN nulls INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE ranges ADD COLUMN pos TEXT;
+   ALTER TABLE ranges ADD COLUMN oversized INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE ranges ADD COLUMN estimate INTEGER;
+   UPDATE ranges SET pos = printf('%08d', id) WHERE pos IS NULL;
+   CREATE INDEX ranges_by_pos ON ranges (pos);
+   CREATE INDEX ranges_oversized ON ranges (status) WHERE oversized = 1;
+   ALTER TABLE run ADD COLUMN key_type TEXT NOT NULL DEFAULT 'integer';
+   ALTER TABLE run ADD COLUMN bounds_end_exclusive INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Brings the ledger's schema up to date. */

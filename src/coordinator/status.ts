@@ -33,8 +33,9 @@ export function runStatus(ledger: Ledger, run: RunRow, lanes: number): RunStatus
     job: run.job,
     status: run.status,
     phase: run.phase,
-    bounds: { start: run.bounds_start, end: run.bounds_end, endFromSnapshot: run.snapshot_end === 1 },
-    ranges: { total, pending, running, done, failed },
+    keyType: run.key_type,
+    bounds: { start: run.bounds_start, end: run.bounds_end, endInclusive: run.bounds_end_exclusive !== 1, endFromSnapshot: run.snapshot_end === 1 },
+    ranges: { total, pending, running, done, failed, oversized: ledger.oversizedCount() },
     concurrency: { limit: run.concurrency, effective: run.effective_concurrency },
     lanes: { active: lanes, calls: run.lane_calls },
     planningMs: run.planning_ms,
@@ -59,8 +60,19 @@ export function runStatus(ledger: Ledger, run: RunRow, lanes: number): RunStatus
 /** One range of the ledger, as `GET /api/runs/:runId/ranges` shows it. */
 export interface RangeView {
   id: number;
-  start: string;
-  end: string;
+  /** Keys in their text form; null for the NULL range. */
+  start: string | null;
+  end: string | null;
+  /** The range includes `end` (integer ranges always do); else it stops before it. */
+  endInclusive: boolean;
+  /** The range of rows whose key is NULL. */
+  nulls: boolean;
+  /** The range's place in key order: sort by it to list ranges as the keys run (ids follow the plan, then splits). */
+  position: string;
+  /** One key value (or NULL) holds more rows than a range should, and the range cannot be split. */
+  oversized: boolean;
+  /** Rows the plan expected, where it knows. */
+  estimatedRows: number | null;
   status: RangeState;
   attempts: number;
   parent: number | null;
@@ -82,8 +94,13 @@ export function rangePage(ledger: Ledger, status: RangeState | null, afterId: nu
   return {
     ranges: page.map((r) => ({
       id: r.id,
-      start: r.start,
-      end: r.end,
+      start: r.nulls === 1 ? null : r.start,
+      end: r.nulls === 1 ? null : r.end,
+      endInclusive: r.end_exclusive !== 1,
+      nulls: r.nulls === 1,
+      position: r.pos,
+      oversized: r.oversized === 1,
+      estimatedRows: r.estimate,
       status: r.status,
       attempts: r.attempt,
       parent: r.parent,

@@ -22,12 +22,14 @@ export interface LaneMessage {
   lane: number;
 }
 
-/** One range leased to a lane. Keys in their text form. */
+/** One range leased to a lane. Keys in their text form: `[start, end)` when `endExclusive`, else `[start, end]`; or the NULL range. */
 export interface RangeTask {
   rangeId: number;
   attempt: number;
   start: string;
   end: string;
+  endExclusive: boolean;
+  nulls: boolean;
 }
 
 /** A lane's call to its run's Coordinator: what it finished, what it started, how many more ranges it wants. */
@@ -51,8 +53,9 @@ export interface LaneGrant {
   stop: boolean;
   /** Every range the lane holds is leased until then (epoch ms); a range that could not finish by then is not started. */
   leaseUntil: number;
-  /** The range time limit and the run's parameters. */
+  /** The range time limit, the run's target rows per range and its parameters. */
   timeoutMs: number;
+  rowsPerRange: number;
   params: Json;
   /** How often the lane should call at most, so all of the run's lanes together stay well within what one Coordinator serves. */
   callIntervalMs: number;
@@ -62,6 +65,8 @@ export interface RangeFailure {
   /** SQLSTATE or a rangemap code such as `job_error`; null for a job's own Error. Its meaning is in src/lib/error-policy.ts. */
   code: string | null;
   message: string;
+  /** Where to split the range, for a key type that asks Postgres (text): a key strictly inside it. */
+  cut?: string;
 }
 
 /** One range's outcome, as the consumer reports it. */
@@ -85,8 +90,12 @@ export interface RunStatus {
   status: RunState;
   phase: RunPhase;
   /** `endFromSnapshot`: end was max(key) when the run started; rows inserted above it later are not in the run. */
-  bounds: { start: string | null; end: string | null; endFromSnapshot: boolean };
-  ranges: { total: number; pending: number; running: number; done: number; failed: number };
+  /** The job's key type: how to read the bounds and range keys (text form for all but integers' decimal strings). */
+  keyType: string;
+  /** `endInclusive` is false for a scheduled window such as the previous day, `[start, end)`. */
+  bounds: { start: string | null; end: string | null; endInclusive: boolean; endFromSnapshot: boolean };
+  /** `oversized`: ranges that hold more rows than a range should and cannot be split (one key value, or NULL keys). */
+  ranges: { total: number; pending: number; running: number; done: number; failed: number; oversized: number };
   /** The run's concurrency limit, and the level it runs at now (lowered while the database is overloaded). */
   concurrency: { limit: number; effective: number };
   /** Lanes running or starting now, and the calls the run's lanes have made to the Coordinator. */

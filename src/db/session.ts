@@ -32,7 +32,8 @@ export const SETTLE_GRACE_MS = 1_000;
 export function timeoutSettings(timeoutMs: number, local: boolean, serverVersionNum: number): string {
   const set = local ? "SET LOCAL" : "SET";
   const ms = Math.max(1, Math.floor(timeoutMs));
-  const parts = [`${set} statement_timeout = ${ms}`, `${set} lock_timeout = ${ms}`, `${set} idle_in_transaction_session_timeout = ${ms}`];
+  // TimeZone is pinned so that a job's timestamps read and print the same on every database (docs/keys.md).
+  const parts = [`${set} statement_timeout = ${ms}`, `${set} lock_timeout = ${ms}`, `${set} idle_in_transaction_session_timeout = ${ms}`, `${set} TimeZone = 'UTC'`];
   if (local && serverVersionNum >= 170_000) parts.push(`${set} transaction_timeout = ${ms}`);
   return parts.join("; ");
 }

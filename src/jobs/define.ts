@@ -8,21 +8,43 @@
  * parameters' type from the `params` schema.
  */
 import type { ZodType, ZodTypeDef } from "zod";
-import type { Split } from "../planning/keys/key-type";
-import { Identifier, isIdentifier, type Sql } from "../db/sql";
+import { KEY_TYPE_NAMES, type KeyTypeName, type Split } from "../planning/keys/key-type";
+import { Identifier, isIdentifier, type Fragment, type Sql } from "../db/sql";
+import { keyTypeOf } from "../planning/keys";
 
 /** Any JSON value. Range results are stored and sent as JSON. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** An inclusive key range `[start, end]`. */
-export interface Range {
-  /** Position of the range in the run's plan, from 0. */
+/** A key as a job sees it: a bigint for integer keys, the Postgres text form for every other type (never a JS Date, which drops microseconds). */
+export type KeyOf<T extends KeyTypeName> = T extends "integer" ? bigint : string;
+
+interface RangeBase {
+  /** The range's id in the run's ledger. */
   id: number;
-  start: bigint;
-  end: bigint;
+  /** "The key is in this range", as SQL to interpolate: `WHERE ${range.where}`. Right for every key type and for the NULL range. */
+  where: Fragment;
   /** 1 on the first try, 2 on the first retry, … */
   attempt: number;
 }
+
+/** A range of keys: `[start, end]` when `endInclusive`, else `[start, end)`. Integer ranges are always inclusive. */
+export interface KeyedRange<K> extends RangeBase {
+  nulls: false;
+  start: K;
+  end: K;
+  endInclusive: boolean;
+}
+
+/** The rows whose key is NULL: a range of their own, covered like any other. */
+export interface NullRange extends RangeBase {
+  nulls: true;
+  start: null;
+  end: null;
+  endInclusive: true;
+}
+
+/** What `process` gets: a range of keys, or the NULL range. Prefer `range.where` to comparing `start` and `end` by hand. */
+export type Range<K = bigint> = KeyedRange<K> | NullRange;
 
 export interface ProcessContext<P> {
   /** Tagged-template SQL on this range's connection; values become parameters. */
@@ -46,18 +68,38 @@ export interface Combine<R> {
   merge(a: R, b: R): R;
 }
 
-export interface JobConfig<R extends Json, P> {
+export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer"> {
   /** Lower-case name used in URLs: `[a-z0-9][a-z0-9-]*`. */
   name: string;
   description?: string;
   /** Table to split, optionally schema-qualified (`"public.orders"`). */
   table: string;
-  /** Key column the ranges are cut on. */
+  /** Key column the ranges are cut on (`"ctid"` for the `ctid` key type). */
   key: string;
+  /**
+   * The key column's type: `"integer"` (the default: smallint, integer,
+   * bigint), `"uuid"`, `"timestamptz"`, `"timestamp"`, `"date"`, `"text"`
+   * (text and varchar), or `"ctid"` (no key: the physical row position).
+   * Checked against the catalog when a run is planned.
+   */
+  keyType?: T;
+  /**
+   * Rows whose key is NULL: `"include"` (the default) gives them a range of
+   * their own in a run over the whole table; `"refuse"` fails the run at plan
+   * time if the table has any.
+   */
+  nullKeys?: "include" | "refuse";
+  /**
+   * The job writes to the database: `"exactly-once"` or `"at-least-once"`
+   * (docs/exactly-once.md). Absent: the job only reads.
+   */
+  writes?: "exactly-once" | "at-least-once";
   /** Default keys (uniform split) or rows (balanced split) per range. */
   rowsPerRange?: number;
-  /** Default split: `"balanced"` (even rows per range) or `"uniform"` (even keys per range). */
+  /** Default split: `"balanced"` (even rows per range) or `"uniform"` (even keys per range, or time windows). */
   split?: Split;
+  /** Default width of a uniform split of a time key, as an ISO-8601 duration: `"PT1H"` is one range per hour. */
+  width?: string;
   /** Default canary: `true` (a small first window), a number of ranges, or `false` (none). */
   canary?: boolean | number;
   /** Default number of ranges in flight at once. */
@@ -80,7 +122,7 @@ export interface JobConfig<R extends Json, P> {
   overlap?: "skip" | "allow";
   /** Optional schema for run parameters (absent parameters arrive as `undefined`). */
   params?: ZodType<P, ZodTypeDef, unknown>;
-  process(range: Range, ctx: ProcessContext<P>): Promise<R>;
+  process(range: Range<KeyOf<T>>, ctx: ProcessContext<P>): Promise<R>;
   combine: Combine<R>;
   /**
    * Rows a result covers, for progress. Required unless `combine.initial()`
@@ -90,7 +132,11 @@ export interface JobConfig<R extends Json, P> {
 }
 
 /** A defined job; the defaults are filled in. */
-export interface Job<R extends Json = Json, P = unknown> extends JobConfig<R, P> {
+export interface Job<R extends Json = Json, P = unknown, T extends KeyTypeName = KeyTypeName> extends Omit<JobConfig<R, P, T>, "process"> {
+  keyType: T;
+  nullKeys: "include" | "refuse";
+  /** Runs one range; the range's keys are typed by the job's key type. */
+  process(range: Range<KeyOf<T>>, ctx: ProcessContext<P>): Promise<R>;
   rowsPerRange: number;
   split: Split;
   canary: boolean | number;
@@ -105,9 +151,9 @@ export interface Job<R extends Json = Json, P = unknown> extends JobConfig<R, P>
 export type AnyJob = Job<Json, unknown>;
 
 /** The result type of a job. */
-export type ResultOf<J> = J extends Job<infer R, infer _P> ? R : never;
+export type ResultOf<J> = J extends Job<infer R, infer _P, infer _T> ? R : never;
 /** The parameter type of a job (`undefined` when it takes none). */
-export type ParamsOf<J> = J extends Job<infer _R, infer P> ? P : never;
+export type ParamsOf<J> = J extends Job<infer _R, infer P, infer _T> ? P : never;
 
 /** Global defaults; a job's own defaults and the run body override them (see src/coordinator/options.ts). */
 export const JOB_DEFAULTS = {
@@ -194,16 +240,30 @@ function canaryOf(name: string, value: boolean | number): boolean | number {
  *   async process(range, { sql, target, params }) {
  *     const [row] = await sql<{ n: string }>`
  *       SELECT count(*) AS n FROM ${target.table}
- *       WHERE ${target.key} BETWEEN ${range.start} AND ${range.end} AND status = ${params.status}`;
+ *       WHERE ${range.where} AND status = ${params.status}`;
  *     return { rows: Number(row?.n ?? 0) };
  *   },
  *   combine: fields({ rows: count() }),
  * });
  * // ordersByStatus: Job<{ rows: number }, { status: string }>
  */
-export function defineJob<R extends Json, P = undefined>(config: JobConfig<R, P>): Job<R, P> {
+export function defineJob<R extends Json, P = undefined, T extends KeyTypeName = "integer">(config: JobConfig<R, P, T>): Job<R, P, T> {
   if (!JOB_NAME.test(config.name)) {
     throw new TypeError(`job name ${JSON.stringify(config.name)} must match ${JOB_NAME}`);
+  }
+  const keyType = (config.keyType ?? "integer") as T;
+  if (!KEY_TYPE_NAMES.includes(keyType)) {
+    throw new TypeError(`job ${config.name}: keyType ${JSON.stringify(keyType)} is not one of ${KEY_TYPE_NAMES.join(", ")}`);
+  }
+  const keys = keyTypeOf({ keyType });
+  if (keyType === "ctid" && config.key !== "ctid") {
+    throw new TypeError(`job ${config.name}: a ctid job splits on the row position; its key must be "ctid"`);
+  }
+  if (keyType === "ctid" && config.writes) {
+    throw new TypeError(`job ${config.name}: a job that writes cannot split on ctid: an UPDATE moves a row to a new ctid, so a row could be written twice or never`);
+  }
+  if (config.nullKeys !== undefined && config.nullKeys !== "include" && config.nullKeys !== "refuse") {
+    throw new TypeError(`job ${config.name}: nullKeys must be "include" or "refuse"`);
   }
   for (const [field, value] of [["table", config.table], ["key", config.key]] as const) {
     if (!isIdentifier(value, field === "table")) {
@@ -211,10 +271,16 @@ export function defineJob<R extends Json, P = undefined>(config: JobConfig<R, P>
     }
   }
   const name = config.name;
+  const split = splitOf(name, config.split ?? keys.splits[0] ?? JOB_DEFAULTS.split);
+  if (!keys.splits.includes(split)) {
+    throw new TypeError(`job ${name}: a ${keyType} key splits only ${keys.splits.map((x) => `"${x}"`).join(" or ")}, not "${split}"`);
+  }
   return {
     ...config,
+    keyType,
+    nullKeys: config.nullKeys ?? "include",
     rowsPerRange: positiveInt(name, "rowsPerRange", config.rowsPerRange ?? JOB_DEFAULTS.rowsPerRange),
-    split: splitOf(name, config.split ?? JOB_DEFAULTS.split),
+    split,
     canary: canaryOf(name, config.canary ?? JOB_DEFAULTS.canary),
     concurrency: positiveInt(name, "concurrency", config.concurrency ?? JOB_DEFAULTS.concurrency),
     maxAttempts: positiveInt(name, "maxAttempts", config.maxAttempts ?? JOB_DEFAULTS.maxAttempts),

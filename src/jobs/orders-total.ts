@@ -21,7 +21,7 @@ export const ordersTotal = defineJob({
     const [row] = await sql<{ rows: string; total: string }>`
       SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total
       FROM ${target.table}
-      WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+      WHERE ${range.where}`;
     return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
   },
   // rows: rows in the range, including rows whose amount is null;

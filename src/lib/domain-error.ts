@@ -15,7 +15,14 @@ export type DomainCode =
   | "too_many_ranges"
   | "table_not_found"
   | "key_not_found"
-  | "key_not_integer"
+  /** The key column's type is not the job's declared key type. */
+  | "key_type_mismatch"
+  /** The key column's type is one rangemap cannot split. */
+  | "key_type_unsupported"
+  /** The job refuses NULL keys (`nullKeys: "refuse"`) and the table has some. */
+  | "null_keys"
+  /** The database cannot split this way (e.g. ctid before PostgreSQL 14). */
+  | "unsupported_database"
   | "key_not_indexed"
   | "database_unavailable"
   /** A run has as many open `/events` streams as it serves (src/coordinator/watch.ts). */

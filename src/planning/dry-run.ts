@@ -20,19 +20,22 @@ import { canaryCount, resolveOptions } from "../runs/options";
 import type { RunSpec } from "../runs/spec";
 import { failure, type Outcome } from "../lib/domain-error";
 import type { Split } from "./keys/key-type";
+import { keyTypeOf } from "./keys";
+import { jobRange } from "./keys/job-range";
 import { planRun } from "./plan";
 
 export interface DryRun {
   dryRun: true;
   job: string;
   split: Split;
-  bounds: { start: string | null; end: string | null; endFromSnapshot: boolean };
+  bounds: { start: string | null; end: string | null; endInclusive: boolean; endFromSnapshot: boolean };
   ranges: number;
   canaryRanges: number;
   rowsPerRange: number;
   estimatedRowsPerRange: { min: number; median: number; max: number } | null;
   concurrency: number;
-  firstRange: { start: string; end: string } | null;
+  /** The first range, keys in their text form (null for the NULL range, `nulls: true`). */
+  firstRange: { start: string | null; end: string | null; endInclusive: boolean; nulls: boolean } | null;
   /** The statements the first range ran, with `$n` parameters; null when nothing ran. */
   sql: string[] | null;
   sample: { durationMs: number; result: Json } | { error: { code: string | null; message: string } } | null;
@@ -55,7 +58,9 @@ export async function dryRun(
   spec: RunSpec,
 ): Promise<Outcome<DryRun>> {
   const o = resolveOptions(spec, job, connectorFor(env));
-  const planned = await planRun(env, job, { start: spec.start, end: spec.end, rowsPerRange: o.rowsPerRange, split: o.split, sessions: o.concurrency });
+  const planned = await planRun(env, job, {
+    start: spec.start, end: spec.end, endExclusive: spec.endExclusive, rowsPerRange: o.rowsPerRange, split: o.split, width: o.width, sessions: o.concurrency,
+  });
   if (!planned.ok) return planned;
   const { bounds, count, ranges, estimate, snapshotEnd } = planned.value;
   const [first = null] = take(ranges, 1);
@@ -63,13 +68,13 @@ export async function dryRun(
     dryRun: true,
     job: job.name,
     split: o.split,
-    bounds: { start: bounds?.start.toString() ?? null, end: bounds?.end.toString() ?? null, endFromSnapshot: snapshotEnd },
+    bounds: { start: bounds?.start ?? null, end: bounds?.end ?? null, endInclusive: !bounds?.endExclusive, endFromSnapshot: snapshotEnd },
     ranges: count,
     canaryRanges: canaryCount(count, o.rowsPerRange, o.canary),
     rowsPerRange: o.rowsPerRange,
     estimatedRowsPerRange: estimate,
     concurrency: o.concurrency,
-    firstRange: first && { start: first.start.toString(), end: first.end.toString() },
+    firstRange: first && (first.nulls ? { start: null, end: null, endInclusive: true, nulls: true } : { start: first.start, end: first.end, endInclusive: !first.endExclusive, nulls: false }),
     sql: null,
     sample: null,
     projectedSeconds: null,
@@ -89,12 +94,12 @@ export async function dryRun(
         },
       };
       await client.query("BEGIN");
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(o.timeoutMs))}`);
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(o.timeoutMs))}; SET LOCAL TimeZone = 'UTC'`);
       const started = Date.now();
       try {
         const result = await Promise.race([
           job.process(
-            { id: 0, start: first.start, end: first.end, attempt: 1 },
+            jobRange(keyTypeOf(job), targetOf(job).key, 0, first.nulls ? { start: "", end: "", endExclusive: false, nulls: true } : { ...first, nulls: false }, 1),
             {
               sql: sqlOf(recorder),
               target: targetOf(job),

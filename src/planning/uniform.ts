@@ -6,10 +6,11 @@
  * fast with a clear message instead of allocating billions of ranges.
  */
 
-import type { KeyRange } from "./keys/key-type";
-
 /** An inclusive range of integer keys. */
-export type IntRange = KeyRange<bigint>;
+export interface IntRange {
+  start: bigint;
+  end: bigint;
+}
 
 /** Most ranges one run may hold. */
 export const MAX_RANGES = 1_000_000;

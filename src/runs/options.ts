@@ -29,6 +29,8 @@ export const CANARY_MAX_ROWS = 100_000;
 
 export interface RunOptions {
   split: Split;
+  /** A uniform split's width (time keys). */
+  width: string | undefined;
   rowsPerRange: number;
   concurrency: number;
   maxAttempts: number;
@@ -47,6 +49,7 @@ export function resolveOptions(spec: RunSpec, job: AnyJob, db: Pick<ConnectorLim
   const requestedMs = (spec.timeoutSeconds ?? job.timeoutSeconds) * 1000;
   return {
     split: spec.split ?? job.split,
+    width: spec.width ?? job.width,
     rowsPerRange: spec.rowsPerRange ?? job.rowsPerRange,
     concurrency: spec.concurrency ?? job.concurrency,
     maxAttempts: spec.maxAttempts ?? job.maxAttempts,

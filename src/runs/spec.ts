@@ -9,8 +9,13 @@ import type { Split } from "../planning/keys/key-type";
 export interface RunSpec {
   runId: string;
   job: string;
-  start?: bigint;
-  end?: bigint;
+  /** Bounds in the job's key type's text form, inclusive (parsed by the key type). */
+  start?: string;
+  end?: string;
+  /** The window excludes `end`: a scheduled window such as the previous day, `[D-1 00:00, D 00:00)`. */
+  endExclusive?: boolean;
+  /** A uniform split's width for time keys, an ISO-8601 duration such as "PT1H". */
+  width?: string;
   rowsPerRange?: number;
   split?: Split;
   /** true: a small first window (the default); a number: that many ranges; false: none. */

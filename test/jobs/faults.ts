@@ -22,7 +22,7 @@ export const totalsCombine = fields({ rows: count(), totalAmount: decimalSum("0.
 export async function totals(sql: Sql, t: { table: Identifier; key: Identifier }, range: Range) {
   const [row] = await sql<{ rows: string; total: string }>`
     SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total
-    FROM ${t.table} WHERE ${t.key} BETWEEN ${range.start} AND ${range.end}`;
+    FROM ${t.table} WHERE ${range.where}`;
   return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
 }
 
@@ -71,7 +71,7 @@ export const poison = defineJob({
       SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total,
              (SELECT 1 / (min(key) - min(key)) FROM poison_keys
               WHERE key BETWEEN ${range.start} AND ${range.end}) AS poisoned
-      FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+      FROM ${target.table} WHERE ${range.where}`;
     return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
   },
   combine: totalsCombine,
@@ -83,7 +83,7 @@ export const slow = defineJob({
   key: "id",
   params: z.object({ sleepMs: z.number().min(0).optional(), sleepMsPerKey: z.number().min(0).optional() }).strict(),
   async process(range, { sql, target, params }) {
-    const keys = Number(range.end - range.start + 1n);
+    const keys = range.nulls ? 0 : Number(range.end - range.start + 1n);
     const ms = (params.sleepMs ?? 0) + (params.sleepMsPerKey ?? 0) * keys;
     await sql`SELECT pg_sleep(${ms / 1000})`;
     return totals(sql, target, range);

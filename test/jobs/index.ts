@@ -37,7 +37,7 @@ function sumJob(table: string, allowUnindexedKey = false) {
   });
 }
 
-const fixtures = ["t_dense", "t_gaps", "t_skewed", "t_small", "t_empty", "t_single", "t_nostats", "t_grow", "t_text_key", "t_unindexed", "t_int4"]
+const fixtures = ["t_dense", "t_gaps", "t_skewed", "t_small", "t_empty", "t_single", "t_nostats", "t_grow", "t_text_key", "t_numeric_key", "t_unindexed", "t_int4"]
   .map((t) => sumJob(t))
   .concat(sumJob("t_unindexed", true));
 
@@ -54,7 +54,7 @@ function slowScheduledJob(name: string, schedule: string, overlap: "skip" | "all
     async process(range, { sql, target }) {
       const [row] = await sql<{ rows: string; total: string }>`
         SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total, pg_sleep(0.3)::text AS slept
-        FROM ${target.table} WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}`;
+        FROM ${target.table} WHERE ${range.where}`;
       return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
     },
     combine: totalsCombine,

@@ -45,10 +45,11 @@ export async function createFixtures(url: string): Promise<void> {
       }
       if (!noStats) await client.query(`ANALYZE ${table}`);
     }
-    await client.query("DROP TABLE IF EXISTS t_text_key, t_unindexed, t_int4");
+    await client.query("DROP TABLE IF EXISTS t_text_key, t_numeric_key, t_unindexed, t_int4");
     await client.query("CREATE TABLE t_int4 (id integer PRIMARY KEY, amount numeric(12,2))");
     await client.query("INSERT INTO t_int4 SELECT g, 1.25 FROM generate_series(-100, 100) g");
     await client.query("CREATE TABLE t_text_key (id text PRIMARY KEY, amount numeric(12,2))");
+    await client.query("CREATE TABLE t_numeric_key (id numeric PRIMARY KEY, amount numeric(12,2))");
     await client.query("CREATE TABLE t_unindexed (id bigint NOT NULL, amount numeric(12,2))");
     await client.query("INSERT INTO t_unindexed SELECT g, 1 FROM generate_series(1, 100) g");
   } finally {

@@ -1,11 +1,26 @@
 /**
- * Which key type a job's key is. Integers are the only kind today; new kinds
- * are added here and nowhere else.
+ * Which key type a job's key is: the one table from a declared `keyType` to
+ * its implementation. New kinds are added here and nowhere else.
  */
-import type { JobConfig, Json } from "../../jobs/define";
 import { integerKey } from "./integer";
-import type { KeyType } from "./key-type";
+import type { KeyType, KeyTypeName } from "./key-type";
 
-export function keyTypeOf(_job: Pick<JobConfig<Json, unknown>, "key">): KeyType<bigint> {
-  return integerKey;
+const KEY_TYPES: Partial<Record<KeyTypeName, KeyType>> = {
+  integer: integerKey,
+};
+
+/** The key types this build implements, as the job API and errors name them. */
+export const SUPPORTED_KEY_TYPES = Object.keys(KEY_TYPES) as KeyTypeName[];
+
+/** The key type of a job (integer unless it declares another). */
+export function keyTypeOf(job: { keyType?: KeyTypeName }): KeyType {
+  const name = job.keyType ?? "integer";
+  const type = KEY_TYPES[name];
+  if (!type) throw new TypeError(`key type ${name} is not one of ${SUPPORTED_KEY_TYPES.join(", ")}`);
+  return type;
+}
+
+/** The key type that splits a column of catalog type `pgType`, if any: named in the error for a mismatch. */
+export function keyTypeForColumn(pgType: string): KeyType | null {
+  return Object.values(KEY_TYPES).find((t) => t.columnTypes.includes(pgType)) ?? null;
 }

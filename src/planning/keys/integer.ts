@@ -4,7 +4,7 @@
  * Ranges are inclusive, split at a midpoint, and cut uniformly by key width
  * or balanced by rows (uniform.ts, balanced.ts).
  */
-import { fragment, type Identifier, type Sql } from "../../db/sql";
+import type { Identifier, Sql } from "../../db/sql";
 import { planBalanced } from "../balanced";
 import { MAX_RANGES, TooManyRanges, uniformCount, uniformRanges } from "../uniform";
 import { summarize, type KeyRange, type KeyType } from "./key-type";
@@ -13,7 +13,7 @@ export const INT8_MIN = -(2n ** 63n);
 export const INT8_MAX = 2n ** 63n - 1n;
 
 /** The integer column types, and the keys each can hold. */
-const DOMAINS: Record<string, KeyRange<bigint>> = {
+const DOMAINS: Record<string, { start: bigint; end: bigint }> = {
   smallint: { start: -(2n ** 15n), end: 2n ** 15n - 1n },
   integer: { start: -(2n ** 31n), end: 2n ** 31n - 1n },
   bigint: { start: INT8_MIN, end: INT8_MAX },
@@ -47,48 +47,67 @@ export function parseInteger(value: unknown): { ok: true; key: bigint } | { ok: 
   return { ok: true, key };
 }
 
-export const integerKey: KeyType<bigint> = {
+/** An integer range in text form, as bigints (integer ranges are inclusive). */
+function ints(range: KeyRange): { start: bigint; end: bigint } {
+  return { start: BigInt(range.start), end: BigInt(range.end) - (range.endExclusive ? 1n : 0n) };
+}
+
+const text = (r: { start: bigint; end: bigint }): KeyRange => ({ start: r.start.toString(), end: r.end.toString(), endExclusive: false });
+
+export const integerKey: KeyType = {
   name: "integer",
-  parse: parseInteger,
-  format: (key) => key.toString(),
-  decode: (text) => BigInt(text),
-  compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
-  domain: (pgType) => DOMAINS[pgType] ?? null,
+  columnTypes: Object.keys(DOMAINS),
+  splits: ["balanced", "uniform"],
+  parse(value) {
+    const parsed = parseInteger(value);
+    return parsed.ok ? { ok: true, key: parsed.key.toString() } : parsed;
+  },
+  compare(a, b) {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  },
+  domain(pgType) {
+    const d = DOMAINS[pgType];
+    return d ? { start: d.start.toString(), end: d.end.toString() } : null;
+  },
+  checkWidth: (width) => (width === undefined ? null : "width is for time keys; an integer key's uniform width is rowsPerRange keys"),
 
   async bounds(sql: Sql, table: Identifier, key: Identifier) {
     const [row] = await sql<{ lo: string | null; hi: string | null }>`
       SELECT min(${key})::text AS lo, max(${key})::text AS hi FROM ${table}`;
     if (!row?.lo || !row.hi) return null;
-    return { start: BigInt(row.lo), end: BigInt(row.hi) };
+    return { start: row.lo, end: row.hi };
   },
 
-  async split(sql, table, key, window, rowsPerRange, how, more) {
+  async split({ sql, table, key, window, rowsPerRange, how, more }) {
+    const { start, end } = ints(window);
     if (how === "balanced") {
-      const balanced = await planBalanced(sql, table, key, window.start, window.end, rowsPerRange, more);
-      return { count: balanced.ranges.length, ranges: balanced.ranges, estimate: summarize(balanced.estimates) };
+      const balanced = await planBalanced(sql, table, key, start, end, rowsPerRange, more);
+      return { count: balanced.ranges.length, ranges: balanced.ranges.map(text), estimate: summarize(balanced.estimates) };
     }
     const width = BigInt(rowsPerRange);
-    const n = uniformCount(window.start, window.end, width);
+    const n = uniformCount(start, end, width);
     if (n > BigInt(MAX_RANGES)) {
-      throw new TooManyRanges(
-        `a uniform split of [${window.start}, ${window.end}] by ${rowsPerRange} keys makes ${n} ranges, over the cap of ${MAX_RANGES}`,
-      );
+      throw new TooManyRanges(`a uniform split of [${start}, ${end}] by ${rowsPerRange} keys makes ${n} ranges, over the cap of ${MAX_RANGES}`);
     }
     // Every range is `width` keys but the last, which holds what is left.
-    const last = Number((window.end - window.start) % width) + 1;
+    const last = Number((end - start) % width) + 1;
     const full = Number(width);
     const estimate = n === 1n ? { min: last, median: last, max: last } : { min: Math.min(last, full), median: full, max: full };
-    return { count: Number(n), ranges: uniformRanges(window.start, window.end, width), estimate };
+    return { count: Number(n), ranges: mapped(uniformRanges(start, end, width), text), estimate };
   },
 
-  halve({ start, end }, rowsPerRange) {
+  halve(range, rowsPerRange) {
+    const { start, end } = ints(range);
     if (end - start + 1n < 2n * minSplitWidth(rowsPerRange)) return null;
     const mid = start + (end - start) / 2n;
-    return [
-      { start, end: mid },
-      { start: mid + 1n, end },
-    ];
+    return [text({ start, end: mid }), text({ start: mid + 1n, end })];
   },
 
-  inRange: (key, { start, end }) => fragment`${key} BETWEEN ${start} AND ${end}`,
+  forJob: (key) => BigInt(key),
 };
+
+function* mapped<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {
+  for (const item of items) yield fn(item);
+}

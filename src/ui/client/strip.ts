@@ -23,13 +23,18 @@ function cellStatus(b: StripBinView): CellStatus {
   return b.done ? "partial" : "pending";
 }
 
+/** A bin's keys as the key type writes them: `[start, end]`, `[start, end)` or NULL keys. */
+export function keysOf(b: Pick<StripBinView, "start" | "end" | "endInclusive" | "nulls">): string {
+  return b.nulls ? "keys NULL" : `keys [${b.start ?? ""}, ${b.end ?? ""}${b.endInclusive ? "]" : ")"}`;
+}
+
 /** The hover text of a cell, in up to three lines. */
 export function describe(b: StripBinView): string {
   const what = b.rangeId !== null ? `range ${b.rangeId}` : `${numbers.format(b.ranges)} ranges`;
   const counts = (["done", "running", "pending", "failed"] as const).filter((s) => b[s]).map((s) => `${numbers.format(b[s])} ${s}`);
   const slowest = b.maxDurationMs !== null ? ` \u00b7 ${b.rangeId !== null ? "" : "slowest "}${numbers.format(b.maxDurationMs)} ms` : "";
   const lines = [
-    `${what} \u00b7 keys [${b.start}, ${b.end}]`,
+    `${what} \u00b7 ${keysOf(b)}${b.oversized ? ` \u00b7 ${numbers.format(b.oversized)} oversized (one key value holds more rows than a range should)` : ""}`,
     `${counts.join(", ")} \u00b7 ${numbers.format(b.rows)} rows${slowest} \u00b7 attempts ${b.maxAttempts}`,
   ];
   if (b.error) {

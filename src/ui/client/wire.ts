@@ -46,8 +46,12 @@ export interface RunView {
 
 /** One bin of `GET /api/runs/:runId/strip`: consecutive ranges in key order. */
 export interface StripBinView {
-  start: string;
-  end: string;
+  /** Keys in their text form (UUIDs, ISO timestamps, text); null for the NULL range's bin. */
+  start: string | null;
+  end: string | null;
+  endInclusive: boolean;
+  nulls: boolean;
+  oversized: number;
   ranges: number;
   pending: number;
   running: number;
