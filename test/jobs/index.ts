@@ -19,6 +19,7 @@ import { z } from "zod";
 import { defineJob } from "../../src/jobs/define";
 import { jobs as devJobs } from "../../dev/jobs/index";
 import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from "./faults";
+import { nullable, nullableRefused } from "./null-keys";
 import { commit, write } from "./writes";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
@@ -94,6 +95,8 @@ export const jobs = [
   leavesState,
   write,
   commit,
+  nullable,
+  nullableRefused,
   ...fixtures,
   slowScheduledJob("test-cron-skip", SKIP_CRON, "skip"),
   slowScheduledJob("test-cron-allow", ALLOW_CRON, "allow"),
