@@ -20,6 +20,7 @@ export function parse(argv: string[]) {
         "rows-per-range": { type: "string" },
         concurrency: { type: "string" },
         split: { type: "string" },
+        width: { type: "string" },
         params: { type: "string" },
         "no-canary": { type: "boolean" },
         "dry-run": { type: "boolean" },
@@ -44,10 +45,11 @@ export function positiveInt(value: string | undefined, name: string): number | u
   return Number(value);
 }
 
+/** A key bound, passed on as text: the API parses it in the job's key type (ids may exceed 2^53; UUIDs, timestamps, text). */
 function key(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be an integer, got "${value}"`);
-  return value; // a decimal string: ids may exceed 2^53
+  if (value === "") throw new UsageError(`--${name} needs a key`);
+  return value;
 }
 
 /** The run options given as flags; the API fills in the rest from the job's defaults. */
@@ -62,6 +64,7 @@ export function runBody(v: Flags): Record<string, unknown> {
     throw new UsageError(`--split must be uniform or balanced, got "${v.split}"`);
   }
   set("split", v.split);
+  set("width", v.width);
   if (v.params !== undefined) {
     try {
       body["params"] = JSON.parse(v.params) as unknown;

@@ -21,16 +21,17 @@
  */
 import { need, parse, positiveInt, runBody, UsageError } from "./args.js";
 import { ApiError, RangemapClient } from "./client.js";
-import { err, EXIT, exitFor, out, printList, printRun, watch } from "./output.js";
+import { err, EXIT, exitFor, keysOf, out, printList, printRun, watch } from "./output.js";
 
 const USAGE = `usage: rangemap <command> [options]
 
 commands:
   run <job>        start a run
-                     --start N --end N         key bounds (default: min/max of the key)
+                     --start K --end K         key bounds, in the key's type (default: min/max of the key)
                      --rows-per-range N        rows per range
                      --concurrency N           lanes (database connections) at once
                      --split uniform|balanced  how ranges are cut
+                     --width ISO-DURATION      uniform time windows, e.g. PT1H
                      --params JSON             run parameters for the job
                      --no-canary               skip the small first window
                      --dry-run                 print the plan; start nothing
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
           return EXIT.ok;
         }
         const run = await client.startRun(job, body);
-        if (!json) out(`started run ${run.runId}: ${run.job}, ${fmt.format(run.ranges.total)} ranges over ids [${run.bounds.start}, ${run.bounds.end}]`);
+        if (!json) out(`started run ${run.runId}: ${run.job}, ${fmt.format(run.ranges.total)} ranges over keys ${keysOf(run)}`);
         if (values.watch) return await watch(client, run.runId, json);
         if (json) out(JSON.stringify(run));
         else out(`follow it with: rangemap watch ${run.runId}`);

@@ -31,11 +31,17 @@ function printErrors(errors: RunError[], withAttempts: boolean): void {
   }
 }
 
+/** The run's key window as its key type writes it: `[start, end]`, or `[start, end)` for a window that stops before `end`. */
+export function keysOf(run: Pick<RunStatus, "bounds">): string {
+  const { start, end, endInclusive } = run.bounds;
+  return start === null && end === null ? "(no keyed rows)" : `[${start ?? "?"}, ${end ?? "?"}${endInclusive ? "]" : ")"}`;
+}
+
 /** The human summary of a run: the progress line, then the result and errors. */
 export function printRun(run: RunStatus): void {
   out(`run     ${run.runId} (${run.job})`);
   out(`status  ${progressText(run, new RateMeter().add(run), { bar: "ascii" })}`);
-  out(`keys    [${run.bounds.start ?? "?"}, ${run.bounds.end ?? "?"}]`);
+  out(`keys    ${keysOf(run)}`);
   out(`result  ${JSON.stringify(run.result)}`);
   printErrors(run.errors, true);
   if (run.errors.length > 10) out(`error   … and ${run.errors.length - 10} more (GET /api/runs/${run.runId}/ranges?status=failed)`);

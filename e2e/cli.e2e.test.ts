@@ -63,7 +63,7 @@ describe("a run that succeeds", () => {
     const r = await cli(["run", "orders-total", "--rows-per-range", "5000", "--watch"]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(ESC);
-    expect(r.stdout).toMatch(/^started run \S+: orders-total, 20 ranges over ids \[1, 100000\]$/m);
+    expect(r.stdout).toMatch(/^started run \S+: orders-total, 20 ranges over keys \[1, 100000\]$/m);
     expect(r.stdout).toMatch(/^succeeded \[#{20}\] 100% · ranges 20\/20 · 100,000 rows · [\d,]+ rows\/s · \d+\.\ds$/m);
     const result = /^result {2}(.+)$/m.exec(r.stdout)?.[1];
     expect(JSON.parse(result ?? "null")).toEqual(await ordersTruth(inject("databaseUrl")));

@@ -66,8 +66,8 @@ function Page() {
               <h2>Start a run</h2>
               <form id="start-form" class="grid">
                 <label>job<select id="job-select" required /></label>
-                <label>start<input id="opt-start" inputmode="numeric" placeholder="min(key)" /></label>
-                <label>end<input id="opt-end" inputmode="numeric" placeholder="max(key)" /></label>
+                <label>start<input id="opt-start" placeholder="min(key)" /></label>
+                <label>end<input id="opt-end" placeholder="max(key)" /></label>
                 <label>rows per range<input id="opt-rpr" inputmode="numeric" placeholder="job default" /></label>
                 <label>concurrency<input id="opt-conc" inputmode="numeric" placeholder="job default" /></label>
                 <label class="check"><input id="opt-canary" type="checkbox" checked />canary first</label>
