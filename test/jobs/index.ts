@@ -19,6 +19,7 @@ import { z } from "zod";
 import { defineJob } from "../../src/jobs/define";
 import { jobs as devJobs } from "../../dev/jobs/index";
 import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from "./faults";
+import { textCtidJobs } from "./text-ctid";
 import { commit, write } from "./writes";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
@@ -99,4 +100,5 @@ export const jobs = [
   slowScheduledJob("test-cron-allow", ALLOW_CRON, "allow"),
   history,
   withDefaults,
+  ...textCtidJobs,
 ] as const;
