@@ -65,17 +65,23 @@ function pagesOf(range: KeyRange): number {
   return e.page - s.page + (e.item > 0 || !range.endExclusive ? 1 : 0);
 }
 
-/** Refuses a server without TID Range Scans: each range would scan the whole table. */
+/**
+ * Why a server cannot split by ctid, or null when it can: before PostgreSQL
+ * 14 there is no TID Range Scan, and each range would scan the whole table.
+ *
+ * @example ctidUnsupported(130011, "13.11") // "keyType \"ctid\" needs PostgreSQL 14 or later …"
+ */
+export function ctidUnsupported(versionNum: number, version: string): string | null {
+  return versionNum >= MIN_SERVER_VERSION
+    ? null
+    : `keyType "ctid" needs PostgreSQL 14 or later (a TID Range Scan reads each range's pages alone); this server is ${version}`;
+}
+
 async function requireTidRangeScan(sql: Sql): Promise<void> {
   const [row] = await sql<{ v: number; version: string }>`
     SELECT current_setting('server_version_num')::int AS v, current_setting('server_version') AS version`;
-  const v = Number(row?.v ?? 0);
-  if (v < MIN_SERVER_VERSION) {
-    throw new DomainError(
-      "unsupported_database",
-      `keyType "ctid" needs PostgreSQL 14 or later (a TID Range Scan reads each range's pages alone); this server is ${row?.version ?? v}`,
-    );
-  }
+  const problem = ctidUnsupported(Number(row?.v ?? 0), row?.version ?? "unknown");
+  if (problem) throw new DomainError("unsupported_database", problem);
 }
 
 /** The table's pages now, and its rows per page: from its statistics, or counted on its first pages when it has none. */
