@@ -50,8 +50,20 @@ beforeAll(async () => {
     [WORDS],
   );
   await query("ANALYZE t_text_icu");
-  await query("CREATE TABLE t_varchar_key (k varchar(40) PRIMARY KEY, amount numeric(12,2))");
-  await query("INSERT INTO t_varchar_key SELECT k, amount FROM t_text_icu WHERE length(k) <= 40");
+  // A varchar key that may be NULL: the NULL rows get a range of their own.
+  await query(`CREATE TABLE t_varchar_key (k varchar(40) COLLATE "en-x-icu", amount numeric(12,2))`);
+  await query("CREATE INDEX ON t_varchar_key (k)");
+  await query("INSERT INTO t_varchar_key SELECT k, amount FROM t_text_icu UNION ALL SELECT NULL, 1.50 FROM generate_series(1, 40)");
+  await query("ANALYZE t_varchar_key");
+  await query("DROP TABLE IF EXISTS customers");
+  await query("CREATE TABLE customers (email text PRIMARY KEY, credit numeric(12,2))");
+  await query(
+    `INSERT INTO customers (email, credit)
+     SELECT format('%s.%s@%s', (ARRAY['anna', 'Bob', 'émile', 'Zoë', 'straße', '日本', 'ann'])[1 + g % 7], g, (ARRAY['example.com', 'Example.org', 'mail.de'])[1 + g % 3]),
+            CASE WHEN g % 11 = 0 THEN NULL ELSE round(((g * 7919) % 100003) / 100.0 + 0.01, 2) END
+     FROM generate_series(1, 5000) AS g`,
+  );
+  await query("ANALYZE customers");
 });
 
 describe("text keys in an ICU collation", () => {
@@ -127,12 +139,22 @@ describe("text keys in an ICU collation", () => {
     expect(reversed.body.error?.code).toBe("invalid_bounds");
   });
 
-  it("a varchar key runs too", async () => {
+  it("a nullable varchar key runs too, its NULL keys in a range of their own", async () => {
     const run = await waitForRun((await startRun("test-text-varchar", { rowsPerRange: 300 })).runId);
     expect(run.status).toBe("succeeded");
     const [row] = await query<{ rows: string; total: string }>("SELECT count(*)::text AS rows, coalesce(sum(amount), 0)::text AS total FROM t_varchar_key");
     expect(run.result).toEqual({ rows: Number(row?.rows), totalAmount: row?.total });
-    expect(await coverage("t_varchar_key", "k", leaves(await allRanges(run.runId)))).toMatchObject({ missed: 0, doubled: 0 });
+    const ranges = leaves(await allRanges(run.runId));
+    expect(ranges.at(-1)).toMatchObject({ nulls: true, rows: 40 });
+    expect(await coverage("t_varchar_key", "k", ranges, NOT_UTC)).toMatchObject({ missed: 0, doubled: 0 });
+  });
+
+  it("the customers-total example equals SQL", async () => {
+    const run = await waitForRun((await startRun("customers-total", { rowsPerRange: 700 })).runId);
+    expect(run.status).toBe("succeeded");
+    const [row] = await query<{ rows: string; total: string }>("SELECT count(*)::text AS rows, coalesce(sum(credit), 0)::text AS total FROM customers");
+    expect(run.result).toEqual({ rows: Number(row?.rows), totalCredit: row?.total });
+    expect(await coverage("customers", "email", leaves(await allRanges(run.runId)))).toEqual({ rows: 5000, missed: 0, doubled: 0 });
   });
 });
 
