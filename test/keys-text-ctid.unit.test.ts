@@ -62,10 +62,10 @@ describe("ctid keys", () => {
 
 describe("text keys", () => {
   it("takes any string without NUL, the empty string and spaces included, as it is", () => {
-    for (const s of ["", " ", "a ", "Straße", "日本", "x".repeat(4096)]) expect(textKey.parse(s)).toEqual({ ok: true, key: s });
+    for (const s of ["", " ", "a ", "Straße", "日本", "😀", "x".repeat(4096)]) expect(textKey.parse(s)).toEqual({ ok: true, key: s });
   });
 
-  it.each([["a\u0000b"], ["x".repeat(4097)], [42], [null]])("refuses %j", (given) => {
+  it.each([["a\u0000b"], ["x".repeat(4097)], [42], [null], ["a\ud800"], ["\udc00b"]])("refuses %j", (given) => {
     expect(textKey.parse(given)).toMatchObject({ ok: false });
   });
 

@@ -39,7 +39,7 @@ async function post(job: string, body: unknown): Promise<{ status: number; body:
 beforeAll(async () => {
   const [icu] = await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_collation WHERE collname = 'und-x-icu'");
   expect(icu?.n, "the embedded Postgres ships ICU").toBe(1);
-  await query("DROP TABLE IF EXISTS t_text_icu, t_varchar_key");
+  await query("DROP TABLE IF EXISTS t_text_icu, t_varchar_key, t_text_noidx");
   await query(`CREATE TABLE t_text_icu (k text COLLATE "und-x-icu" PRIMARY KEY, amount numeric(12,2))`);
   await query(
     `INSERT INTO t_text_icu (k, amount)
@@ -147,6 +147,18 @@ describe("text keys in an ICU collation", () => {
     const ranges = leaves(await allRanges(run.runId));
     expect(ranges.at(-1)).toMatchObject({ nulls: true, rows: 40 });
     expect(await coverage("t_varchar_key", "k", ranges, NOT_UTC)).toMatchObject({ missed: 0, doubled: 0 });
+  });
+
+  it("an unindexed key with repeated values: cut between distinct values by one sort", async () => {
+    await query(`CREATE TABLE t_text_noidx (k text COLLATE "und-x-icu", amount numeric(12,2))`);
+    await query("INSERT INTO t_text_noidx SELECT k, amount FROM t_text_icu, generate_series(1, 1 + length(k) % 3)");
+    const run = await waitForRun((await startRun("test-text-unindexed", { rowsPerRange: 250 })).runId);
+    expect(run.status).toBe("succeeded");
+    const [row] = await query<{ rows: string; total: string }>("SELECT count(*)::text AS rows, coalesce(sum(amount), 0)::text AS total FROM t_text_noidx");
+    expect(run.result).toEqual({ rows: Number(row?.rows), totalAmount: row?.total });
+    const ranges = leaves(await allRanges(run.runId));
+    expect(ranges.length).toBeGreaterThan(10);
+    expect(await coverage("t_text_noidx", "k", ranges, NOT_UTC)).toEqual({ rows: Number(row?.rows), missed: 0, doubled: 0 });
   });
 
   it("the customers-total example equals SQL", async () => {

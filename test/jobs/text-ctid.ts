@@ -6,6 +6,8 @@
  *   keyed by text in an ICU collation; `msPerRow` sleeps that long per row of
  *   the range, so a wide range times out and is split;
  * - `test-text-varchar`: the same over `t_varchar_key` (a varchar key);
+ * - `test-text-unindexed`: the same over `t_text_noidx`, a text key with no
+ *   index and repeated values;
  * - `test-ctid-counts`: how many times each `id` of `t_ctid_upd` was seen,
  *   split by row position while a test updates rows; `sleepMs` per range;
  * - `test-ctid-sum`: count and total of `amount` over `t_ctid_dead`, by row
@@ -36,6 +38,16 @@ export const textSum = defineJob({
     }
     return totalsWhere(sql, target.table, range.where);
   },
+  combine: totalsCombine,
+});
+
+export const unindexedSum = defineJob({
+  name: "test-text-unindexed",
+  table: "t_text_noidx",
+  key: "k",
+  keyType: "text",
+  allowUnindexedKey: true,
+  process: (range, { sql, target }) => totalsWhere(sql, target.table, range.where),
   combine: totalsCombine,
 });
 
@@ -88,4 +100,4 @@ export const ctidSum = defineJob({
   combine: totalsCombine,
 });
 
-export const textCtidJobs = [textSum, varcharSum, ctidCounts, ctidSum] as const;
+export const textCtidJobs = [textSum, unindexedSum, varcharSum, ctidCounts, ctidSum] as const;

@@ -17,6 +17,8 @@ export const MAX_TEXT_KEY = 4096;
 /** A key's text form: the column as text (a no-op for `text`, lossless for `varchar`). */
 const asText: TextOf = (expr) => new Fragment(["", "::text"], [expr]);
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const K = new Identifier("k");
 const N = new Identifier("n");
 
@@ -38,6 +40,8 @@ export const textKey: KeyType = {
     if (typeof value !== "string") return { ok: false, message: "must be a string for a text key" };
     if (value.length > MAX_TEXT_KEY) return { ok: false, message: `is longer than ${MAX_TEXT_KEY} characters` };
     if (value.includes("\u0000")) return { ok: false, message: "contains a NUL character (\\u0000), which Postgres text cannot hold" };
+    // UTF-8 has no lone surrogate: it would reach Postgres as U+FFFD, another key than the one given.
+    if (LONE_SURROGATE.test(value)) return { ok: false, message: "contains an unpaired UTF-16 surrogate, which is not text" };
     return { ok: true, key: value };
   },
   // Only Postgres knows the collation's order: planRun compares the bounds in SQL.
