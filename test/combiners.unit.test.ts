@@ -100,8 +100,15 @@ const JOB_RESULTS: Record<string, (r: Rand) => Json> = {
   "orders-pull": totals,
   "staged-payments-total": totals,
   noop: (r) => ({ ranges: 1 + int(r, 3), keys: String(int(r, 10_000)) }),
+  "customers-total": (r) => ({ rows: int(r, 100_000), totalCredit: money(r) }),
+  "audit-count": (r) => ({ rows: int(r, 100_000) }),
+  "test-ctid-counts": (r) => {
+    const seen: Record<string, number> = {};
+    for (let i = int(r, 4); i > 0; i--) seen[String(1 + int(r, 6))] = 1 + int(r, 2);
+    return { rows: Object.values(seen).reduce((a, b) => a + b, 0), seen };
+  },
 };
-/** Jobs that exist only in tests (test/setup/jobs.ts and test files): all of them return totals. */
+/** Jobs that exist only in tests (test/setup/jobs.ts and test files): all of them return totals, unless listed above. */
 const TEST_ONLY_JOB = /^(test-|sum-t-)/;
 
 function jobCases(): Case[] {

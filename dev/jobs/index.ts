@@ -8,12 +8,14 @@
  * (dev/lib/stack.ts, `devJobs: true`: the benchmark and the end-to-end stack)
  * and, with the test-only jobs added, by the test suite (test/jobs/index.ts).
  */
+import { auditCount } from "../../src/jobs/examples/audit-count";
+import { customersTotal } from "../../src/jobs/examples/customers-total";
 import { jobs as shipped } from "../../src/jobs/index";
 import { noop } from "./noop";
 import { ordersPull } from "./orders-pull";
 import { stagedPaymentsTotal } from "./staged-payments-total";
 
 /** The jobs that exist only in this configuration. */
-export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal] as const;
+export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal, customersTotal, auditCount] as const;
 
 export const jobs = [...shipped, ...devOnlyJobs] as const;

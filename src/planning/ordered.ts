@@ -44,7 +44,8 @@ async function hop(sql: Sql, table: Identifier, key: Identifier, window: KeyRang
   const end = belowEnd(key, window);
   const [row] = await sql<{ cuts: string[] | null; single: boolean[] | null; tail: string }>`
     WITH RECURSIVE hop(cut, n, prev_single) AS (
-      SELECT (SELECT ${key} FROM ${table} WHERE ${key} >= ${window.start} AND ${end} ORDER BY ${key} LIMIT 1), 0, false
+      -- Written as a CASE like the recursive term's, so both have the same type (a CASE with a NULL branch drops a typmod: varchar(40))
+      SELECT CASE WHEN false THEN NULL ELSE (SELECT ${key} FROM ${table} WHERE ${key} >= ${window.start} AND ${end} ORDER BY ${key} LIMIT 1) END, 0, false
       UNION ALL
       SELECT CASE WHEN nx.v IS NULL THEN NULL
                   WHEN nx.v > h.cut THEN nx.v

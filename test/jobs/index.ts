@@ -20,6 +20,7 @@ import { defineJob } from "../../src/jobs/define";
 import { jobs as devJobs } from "../../dev/jobs/index";
 import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from "./faults";
 import { nullable, nullableRefused } from "./null-keys";
+import { textCtidJobs } from "./text-ctid";
 import { commit, write } from "./writes";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
@@ -102,4 +103,5 @@ export const jobs = [
   slowScheduledJob("test-cron-allow", ALLOW_CRON, "allow"),
   history,
   withDefaults,
+  ...textCtidJobs,
 ] as const;

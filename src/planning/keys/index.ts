@@ -2,11 +2,15 @@
  * Which key type a job's key is: the one table from a declared `keyType` to
  * its implementation. New kinds are added here and nowhere else.
  */
+import { ctidKey } from "./ctid";
 import { integerKey } from "./integer";
 import type { KeyType, KeyTypeName } from "./key-type";
+import { textKey } from "./text";
 
 const KEY_TYPES: Partial<Record<KeyTypeName, KeyType>> = {
   integer: integerKey,
+  text: textKey,
+  ctid: ctidKey,
 };
 
 /** The key types this build implements, as the job API and errors name them. */
