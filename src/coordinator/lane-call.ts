@@ -51,6 +51,7 @@ export function answerLane<K>(
     leaseUntil: until,
     timeoutMs: current.timeout_ms,
     params: JSON.parse(current.params) as Json,
+    nonce: current.nonce,
     callIntervalMs: callIntervalMs(lanesNow),
   };
   if (call.done) {

@@ -40,6 +40,12 @@ export interface RunRow {
   send_failures: number;
   /** Since when every send failed; null while sends succeed. */
   send_failing_since: number | null;
+  /** Random per run (a UUID): keys the run's exactly-once records and locks in the user's database. */
+  nonce: string;
+  /** 1 when the run's job writes exactly once: the run has records in the effects table. */
+  effects: number;
+  /** When the run's effects records were deleted; a run without them can no longer be retried. */
+  effects_deleted_at: number | null;
 }
 
 export interface RangeRow {
@@ -71,6 +77,8 @@ export interface LeasedRange {
   start: string;
   end: string;
   attempt: number;
+  /** Split parents, nearest first (absent for a planned range). */
+  ancestors?: number[];
 }
 
-export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total: number };
+export type RangeCounts = Record<Exclude<RangeState, "split" | "dropped">, number> & { total: number };

@@ -89,6 +89,18 @@ const MIGRATIONS: string[] = [
    ALTER TABLE run ADD COLUMN next_lane INTEGER NOT NULL DEFAULT 1;
    ALTER TABLE run ADD COLUMN send_failures INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE run ADD COLUMN send_failing_since INTEGER;`,
+  // 4 and 5 belong to other branches of this turn; their statements replace these at merge time.
+  `SELECT 4;`,
+  `SELECT 5;`,
+  // Exactly-once effects (docs/exactly-once.md): the run's random nonce that
+  // keys its records in the user's database, whether it has records there and
+  // when they were deleted; the `dropped` state of ranges whose split
+  // ancestor committed late; the children of a range found without a scan.
+  `ALTER TABLE run ADD COLUMN nonce TEXT NOT NULL DEFAULT '';
+   ALTER TABLE run ADD COLUMN effects INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN effects_deleted_at INTEGER;
+   INSERT INTO range_counts (status, n) VALUES ('dropped', 0);
+   CREATE INDEX ranges_by_parent ON ranges (parent) WHERE parent IS NOT NULL;`,
 ];
 
 /** Brings the ledger's schema up to date. */

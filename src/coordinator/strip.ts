@@ -42,7 +42,7 @@ const BINNED = `
   WITH live AS (
     SELECT id, end, status, attempt, rows, duration_ms, error_code, error_message, CAST(start AS INTEGER) AS k,
            ROW_NUMBER() OVER (ORDER BY CAST(start AS INTEGER)) - 1 AS rn, count(*) OVER () AS n
-    FROM ranges WHERE status <> 'split'
+    FROM ranges WHERE status NOT IN ('split', 'dropped')
   )
   SELECT *, (rn * CAST(? AS INTEGER)) / n AS bin FROM live`;
 

@@ -7,6 +7,7 @@
  * lookup imports the list as `@jobs`, which tsconfig.json maps here and the
  * dev configurations map there (see src/jobs/registry.ts).
  */
+import { ordersArchive } from "./orders-archive";
 import { ordersTotal } from "./orders-total";
 
-export const jobs = [ordersTotal] as const;
+export const jobs = [ordersTotal, ordersArchive] as const;
