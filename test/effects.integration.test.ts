@@ -19,6 +19,7 @@ import { runRange } from "../src/consumer/run-range";
 import type { Coordinator } from "../src/coordinator/coordinator";
 import { coordinatorFor } from "../src/coordinator/stub";
 import type { LaneMessage, RangeTask } from "../src/coordinator/types";
+import type { RunSpec } from "../src/runs/spec";
 import { withConnection } from "../src/db/connector";
 import { getJob } from "../src/jobs/registry";
 import { ORDERS_ARCHIVE_DDL } from "../src/jobs/orders-archive";
@@ -60,7 +61,7 @@ async function expectDuplicates(start: number, end: number): Promise<void> {
  * Creates a run whose lane starts go to the test (into `kept`) while
  * `hold()` says so, and to the real queue after.
  */
-async function createHeld(job: string, body: Record<string, unknown>, hold: (kept: LaneMessage[]) => boolean) {
+async function createHeld(job: string, body: Omit<RunSpec, "runId" | "job">, hold: (kept: LaneMessage[]) => boolean) {
   const runId = `effects-${crypto.randomUUID()}`;
   const kept: LaneMessage[] = [];
   const queue = {
@@ -122,7 +123,7 @@ async function waitForKept(kept: LaneMessage[], n: number): Promise<LaneMessage>
   return msg;
 }
 
-const BOUNDS = { start: "1", end: "20000" };
+const BOUNDS = { start: 1n, end: 20_000n };
 
 beforeEach(async () => {
   await query(ORDERS_ARCHIVE_DDL);
@@ -173,7 +174,7 @@ describe("exactly-once effects", () => {
 
     it(`a lease expiring while the first attempt still runs (${what})`, async () => {
       // One range: the test holds its first attempt 5 s, past its 2 s lease.
-      const { runId, kept, coordinator } = await createHeld(mode.job, { start: "1", end: "4000", rowsPerRange: 10_000, concurrency: 1, leaseSeconds: 2 }, (k) => k.length < 1);
+      const { runId, kept, coordinator } = await createHeld(mode.job, { start: 1n, end: 4_000n, rowsPerRange: 10_000, concurrency: 1, leaseSeconds: 2 }, (k) => k.length < 1);
       const first = await leaseAs(coordinator, (await waitForKept(kept, 1)).lane, 0);
       const { peak, lockWaits, run, zombie } = await withConnection(env, async (sampler) => {
         let peak = 0;
@@ -225,7 +226,7 @@ describe("exactly-once effects", () => {
       let open = false;
       const { runId, kept, coordinator } = await createHeld(
         mode.job,
-        { start: "1", end: "4000", rowsPerRange: 4_000, concurrency: 1, leaseSeconds: 2, maxAttempts: 5 },
+        { start: 1n, end: 4_000n, rowsPerRange: 4_000, concurrency: 1, leaseSeconds: 2, maxAttempts: 5 },
         () => !open,
       );
       const first = await leaseAs(coordinator, (await waitForKept(kept, 1)).lane, 0);
