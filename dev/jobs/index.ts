@@ -10,10 +10,11 @@
  */
 import { jobs as shipped } from "../../src/jobs/index";
 import { noop } from "./noop";
+import { ordersArchiveAtLeastOnce } from "./orders-archive-at-least-once";
 import { ordersPull } from "./orders-pull";
 import { stagedPaymentsTotal } from "./staged-payments-total";
 
 /** The jobs that exist only in this configuration. */
-export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal] as const;
+export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal, ordersArchiveAtLeastOnce] as const;
 
 export const jobs = [...shipped, ...devOnlyJobs] as const;
