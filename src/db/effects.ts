@@ -83,7 +83,7 @@ export async function ensureEffectsTable(env: DbEnv): Promise<void> {
   });
 }
 
-/** Deletes a finished run's records (only once no attempt can be in flight: src/coordinator/effects-cleanup.ts). */
+/** Deletes a finished run's records (only once no attempt can be in flight: src/coordinator/effects.ts). */
 export async function deleteEffects(env: DbEnv, nonce: string): Promise<number> {
   return withConnection(env, async (c: Connection) => {
     const { rows } = await c.query(`WITH d AS (DELETE FROM ${EFFECTS_TABLE.quoted} WHERE run_nonce = $1 RETURNING 1) SELECT count(*)::int AS n FROM d`, [nonce]);
