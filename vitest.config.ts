@@ -40,6 +40,7 @@ export const HYPERDRIVE_TESTS = [
   "test/clean-session.integration.test.ts",
   "test/keys-text.integration.test.ts",
   "test/keys-ctid.integration.test.ts",
+  "test/effects.integration.test.ts",
 ];
 
 const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);

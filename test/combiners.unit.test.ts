@@ -107,6 +107,10 @@ const JOB_RESULTS: Record<string, (r: Rand) => Json> = {
     for (let i = int(r, 4); i > 0; i--) seen[String(1 + int(r, 6))] = 1 + int(r, 2);
     return { rows: Object.values(seen).reduce((a, b) => a + b, 0), seen };
   },
+  "orders-archive": (r) => ({ rows: int(r, 10_000) }),
+  "orders-archive-at-least-once": (r) => ({ rows: int(r, 10_000) }),
+  "test-archive": (r) => ({ rows: int(r, 10_000) }),
+  "test-archive-alo": (r) => ({ rows: int(r, 10_000) }),
 };
 /** Jobs that exist only in tests (test/setup/jobs.ts and test files): all of them return totals, unless listed above. */
 const TEST_ONLY_JOB = /^(test-|sum-t-)/;

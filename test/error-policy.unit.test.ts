@@ -23,6 +23,8 @@ const TABLE: Array<[string | null, boolean, boolean, boolean, boolean]> = [
   ["57P01", true, true, false, false],
   ["57P02", true, true, false, false],
   ["not_started", true, true, false, false],
+  // Exactly-once: another attempt holds the range's lock; tried again later, unspent, not overload.
+  ["range_busy", true, true, false, false],
   // Too slow: retried smaller.
   ["range_timeout", true, false, true, true],
   ["57014", true, false, true, true],
@@ -42,6 +44,7 @@ const TABLE: Array<[string | null, boolean, boolean, boolean, boolean]> = [
   ["statement_refused", false, false, false, false],
   ["invalid_params", false, false, false, false],
   ["job_not_found", false, false, false, false],
+  ["range_superseded", false, false, false, false],
   ["22012", false, false, false, false],
   ["42P01", false, false, false, false],
   ["23505", false, false, false, false],

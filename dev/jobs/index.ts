@@ -12,10 +12,12 @@ import { auditCount } from "../../src/jobs/examples/audit-count";
 import { customersTotal } from "../../src/jobs/examples/customers-total";
 import { jobs as shipped } from "../../src/jobs/index";
 import { noop } from "./noop";
+import { ordersArchive } from "../../src/jobs/examples/orders-archive";
+import { ordersArchiveAtLeastOnce } from "./orders-archive-at-least-once";
 import { ordersPull } from "./orders-pull";
 import { stagedPaymentsTotal } from "./staged-payments-total";
 
 /** The jobs that exist only in this configuration. */
-export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal, customersTotal, auditCount] as const;
+export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal, customersTotal, auditCount, ordersArchive, ordersArchiveAtLeastOnce] as const;
 
 export const jobs = [...shipped, ...devOnlyJobs] as const;

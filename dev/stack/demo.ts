@@ -1,25 +1,38 @@
 /**
- * `npm run demo [-- --rows N --driver neon|hyperdrive]`: the main job end
- * to end on the local stack, with either database connector.
+ * `npm run demo [-- --rows N --driver neon|hyperdrive --job NAME]`: a job
+ * end to end on the local stack, with either database connector.
  *
  * Seeds `orders` with N rows (default 1,000,000; reused when it already holds
- * N), starts the stack, runs `orders-total` over the whole table with the
- * CLI's live progress line (cli/progress.ts, fed by the run's pushed
- * status events), and prints rangemap's result beside one SQL aggregate. Exits
- * 0 only when they are equal, and stops everything it started.
+ * N) and whatever else the job needs, starts the stack, runs the job
+ * (default `orders-total`) over the whole table with the CLI's live progress
+ * line (cli/progress.ts, fed by the run's pushed status events), and prints
+ * what the run produced beside one SQL statement's ground truth
+ * (dev/stack/demo-jobs.ts). Exits 0 only when they are equal, and stops
+ * everything it started.
  */
 import { parseArgs } from "node:util";
 import { followRun, RangemapClient } from "../../cli/client.js";
 import { ProgressLine } from "../../cli/progress.js";
-import { ordersTruth, seedOrders } from "./seed.js";
+import { DEMO_JOBS } from "./demo-jobs.js";
 import { parseDriver, startStack, type Stack } from "./stack.js";
 
 const { values } = parseArgs({
-  options: { rows: { type: "string", default: "1000000" }, driver: { type: "string" }, help: { type: "boolean", short: "h" } },
+  options: {
+    rows: { type: "string", default: "1000000" },
+    driver: { type: "string" },
+    job: { type: "string", default: "orders-total" },
+    help: { type: "boolean", short: "h" },
+  },
 });
+const jobNames = Object.keys(DEMO_JOBS).join("|");
 if (values.help) {
-  console.log("usage: npm run demo [-- --rows N --driver neon|hyperdrive]   (default: 1000000 rows, neon)");
+  console.log(`usage: npm run demo [-- --rows N --driver neon|hyperdrive --job ${jobNames}]   (default: 1000000 rows, neon, orders-total)`);
   process.exit(0);
+}
+const demo = DEMO_JOBS[values.job];
+if (!demo) {
+  console.error(`--job must be one of ${jobNames}, got ${values.job}`);
+  process.exit(2);
 }
 const rows = Number(values.rows);
 if (!Number.isSafeInteger(rows) || rows < 0) {
@@ -43,7 +56,7 @@ try {
   stack = await startStack({ quiet: true, driver: values.driver === undefined ? undefined : parseDriver(values.driver) });
   console.log(`driver: ${stack.driver}`);
   const seedStarted = Date.now();
-  const seeded = await seedOrders(stack.databaseUrl, rows);
+  const seeded = await demo.seed(stack.databaseUrl, rows);
   console.log(
     seeded.created
       ? `seeded orders with ${rows.toLocaleString("en-US")} rows in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`
@@ -52,22 +65,24 @@ try {
 
   const client = new RangemapClient(stack.baseUrl, stack.apiToken);
   const t0 = Date.now();
-  const started = await client.startRun("orders-total");
+  const started = await client.startRun(values.job);
   console.log(`run ${started.runId}: ${started.ranges.total} ranges over ids [${started.bounds.start}, ${started.bounds.end}]`);
   const progress = new ProgressLine(process.stdout);
   const run = await followRun(client, started.runId, (r) => progress.update(r));
   progress.done(run);
   const wall = (Date.now() - t0) / 1000;
 
-  const truth = await ordersTruth(stack.databaseUrl);
-  const result = run.result as { rows?: number; totalAmount?: string };
+  const truth = await demo.truth(stack.databaseUrl);
+  const measured = await demo.measured(stack.databaseUrl, run.result);
+  const names = Object.keys(truth);
+  const width = (name: string) => Math.max(name.length, String(truth[name]).length, String(measured[name]).length);
   console.log("");
-  console.log(`                 rows          totalAmount`);
-  console.log(`rangemap   ${String(result.rows).padStart(10)}   ${String(result.totalAmount).padStart(18)}`);
-  console.log(`SQL        ${String(truth.rows).padStart(10)}   ${truth.totalAmount.padStart(18)}`);
-  const equal = run.status === "succeeded" && result.rows === truth.rows && result.totalAmount === truth.totalAmount;
+  console.log(`${"".padEnd(10)}${names.map((n) => n.padStart(width(n) + 3)).join("")}`);
+  console.log(`${"rangemap".padEnd(10)}${names.map((n) => String(measured[n]).padStart(width(n) + 3)).join("")}`);
+  console.log(`${"SQL".padEnd(10)}${names.map((n) => String(truth[n]).padStart(width(n) + 3)).join("")}`);
+  const equal = run.status === "succeeded" && names.every((n) => measured[n] === truth[n]);
   console.log("");
-  console.log(equal ? `OK: equal totals, ${wall.toFixed(2)}s wall time` : `MISMATCH (run ${run.status})`);
+  console.log(equal ? `OK: equal figures, ${wall.toFixed(2)}s wall time` : `MISMATCH (run ${run.status})`);
   if (!equal && run.errors.length) console.log(JSON.stringify(run.errors.slice(0, 5), null, 2));
   await shutdown(equal ? 0 : 1);
 } catch (err) {

@@ -56,7 +56,7 @@ runsRoutes.post("/:runId/retry", async (c) => {
   return c.json(result.value.run);
 });
 
-const RANGE_STATES = new Set<RangeState>(["pending", "running", "done", "failed", "split"]);
+const RANGE_STATES = new Set<RangeState>(["pending", "running", "done", "failed", "split", "dropped"]);
 const MAX_PAGE = 1000;
 
 runsRoutes.get("/:runId/ranges", async (c) => {

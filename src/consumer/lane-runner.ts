@@ -62,6 +62,7 @@ export class LaneRunner {
   private timeoutMs = 0;
   private rowsPerRange = 0;
   private params: unknown = undefined;
+  private nonce = "";
   /** Why the run's parameters do not parse for this job; every range then fails with it. */
   private paramsError: string | null = null;
   private rangeMs: number | null = null;
@@ -116,7 +117,7 @@ export class LaneRunner {
         }
         const controller = new AbortController();
         this.current = { deadline: Date.now() + this.timeoutMs, controller };
-        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, rowsPerRange: this.rowsPerRange, params: this.params }, controller.signal);
+        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, rowsPerRange: this.rowsPerRange, params: this.params, nonce: this.nonce }, controller.signal);
         this.maybeCall();
         const report = await running;
         this.current = null;
@@ -188,6 +189,7 @@ export class LaneRunner {
         this.timeoutMs = grant.timeoutMs;
         this.rowsPerRange = grant.rowsPerRange;
         this.takeParams(grant.params);
+        if (grant.nonce) this.nonce = grant.nonce;
         this.callIntervalMs = grant.callIntervalMs;
         for (const h of this.held) h.leaseUntil = grant.leaseUntil;
         this.held.push(...grant.ranges.map((r) => ({ ...r, leaseUntil: grant.leaseUntil })));

@@ -3,6 +3,7 @@
  * report: a result checked to fold, or a failure with its code. What the code
  * means is the Coordinator's call (src/lib/error-policy.ts).
  */
+import { claim, record, type EffectsScope } from "../db/effects";
 import { SETTLE_GRACE_MS } from "../db/session";
 import { sqlOf, type Identifier, type Queryable } from "../db/sql";
 import { guardStatement } from "../db/statement-guard";
@@ -80,6 +81,8 @@ export interface RangeContext {
   rowsPerRange: number;
   /** The run's parameters, already parsed by the job's schema. */
   params: unknown;
+  /** The run's nonce, which keys its exactly-once records. */
+  nonce: string;
 }
 
 /**
@@ -94,23 +97,39 @@ export function rangeTimeout(ms: number): CodedError {
 export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeTask, ctx: RangeContext, signal: AbortSignal): Promise<RangeReport> {
   const started = Date.now();
   const base = { rangeId: task.rangeId, attempt: task.attempt };
-  lane.beginRange(ctx.timeoutMs);
+  // A job that writes runs each range in one transaction; one that only reads pays for none of this.
+  lane.beginRange(ctx.timeoutMs, job.writes !== undefined);
+  const scope: EffectsScope | null = job.writes === "exactly-once" ? { nonce: ctx.nonce, rangeId: task.rangeId, ancestors: task.ancestors ?? [] } : null;
   const keys = keyTypeOf(job);
   const target = targetOf(job);
   try {
     const range = jobRange(keys, target.key, task.rangeId, task, task.attempt);
-    const result = await untilAborted(signal, (s) =>
-      job.process(range, { sql: sqlOf(rangeQueryable(lane, s)), target, params: ctx.params, signal: s, runId: ctx.runId }),
-    );
-    const rows = checkResult(job, result);
+    const outcome = await untilAborted(signal, async (s) => {
+      const claimed = scope ? await claim(lane, scope) : ({ kind: "run" } as const);
+      if (claimed.kind === "recorded") return claimed;
+      const result = await job.process(range, { sql: sqlOf(rangeQueryable(lane, s)), target, params: ctx.params, signal: s, runId: ctx.runId });
+      const rows = checkResult(job, result);
+      if (scope) await record(lane, scope, result, rows);
+      return { kind: "ran" as const, result, rows };
+    });
+    if (outcome.kind === "recorded") {
+      // Nothing to write: the transaction only held the locks.
+      await lane.endRange(false);
+      return { ...base, ok: true, result: outcome.result, rows: outcome.rows, durationMs: Date.now() - started, recordedBy: outcome.by };
+    }
     await lane.endRange(true);
-    return { ...base, ok: true, result, rows, durationMs: Date.now() - started };
+    return { ...base, ok: true, result: outcome.result, rows: outcome.rows, durationMs: Date.now() - started };
   } catch (err) {
     const { code, message } = describeError(err);
-    // A timed-out query may still run in Postgres, up to its statement_timeout:
-    // wait for it, so this lane's next connection is never a second backend.
-    if (code === "range_timeout") await lane.settle(ctx.timeoutMs + SETTLE_GRACE_MS);
-    await lane.reset();
+    if (code === "range_busy" || code === "range_superseded") {
+      // Refused before the job ran: roll back and keep the connection.
+      await lane.endRange(false).catch(() => lane.reset());
+    } else {
+      // A timed-out query may still run in Postgres, up to its statement_timeout:
+      // wait for it, so this lane's next connection is never a second backend.
+      if (code === "range_timeout") await lane.settle(ctx.timeoutMs + SETTLE_GRACE_MS);
+      await lane.reset();
+    }
     const error: RangeFailure = { code, message };
     if (keys.cut && !task.nulls && policyOf(code).splits) {
       const cut = await cutFor(lane, keys.cut.bind(keys), target, task, ctx);

@@ -11,6 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { getJob } from "../jobs/registry";
 import { nextWake, sendGiveUpMs, startLanes } from "./dispatch";
+import { cleanEffects, effectsDeleteAt, prepareEffects } from "./effects";
 import { expireLeases } from "./failures";
 import { answerLane } from "./lane-call";
 import { Lanes } from "./lanes";
@@ -30,7 +31,7 @@ import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
 import { Watchers } from "./watch";
-import type { LaneCall, LaneGrant, LaneMessage, RangeState, RunOutcome, RunStatus } from "./types";
+import { isFinished, type LaneCall, type LaneGrant, type LaneMessage, type RangeState, type RunOutcome, type RunStatus } from "./types";
 
 /** Ranges written to the ledger per transaction while a run is planned. */
 const PLAN_CHUNK = 10_000;
@@ -94,7 +95,7 @@ export class Coordinator extends DurableObject<Env> {
    */
   async lane(call: LaneCall): Promise<LaneGrant> {
     const run = this.runRow();
-    const stop: LaneGrant = { ranges: [], stop: true, leaseUntil: 0, timeoutMs: 0, rowsPerRange: 0, params: null, callIntervalMs: 1_000 };
+    const stop: LaneGrant = { ranges: [], stop: true, leaseUntil: 0, timeoutMs: 0, rowsPerRange: 0, params: null, nonce: "", callIntervalMs: 1_000 };
     if (!run) return stop;
     const job = getJob(run.job);
     if (!job) {
@@ -136,6 +137,7 @@ export class Coordinator extends DurableObject<Env> {
     }
     const now = Date.now();
     if (!getJob(run.job)) return failure("job_removed", `job ${run.job} is no longer in this Worker`);
+    if (run.effects_deleted_at !== null) return failure("effects_deleted", "the run's exactly-once records were deleted after its retention window: a retry could write twice");
     this.ctx.storage.transactionSync(() => {
       const reopened = this.ledger.reopenFailed(run.max_attempts, now);
       // A run that failed in its canary checks the canary again before the rest.
@@ -166,6 +168,11 @@ export class Coordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.armedFor = null;
     const run = this.runRow();
+    if (run && isFinished(run.status)) {
+      const next = await cleanEffects(this.env, run, Date.now(), (at) => this.ledger.markEffectsDeleted(at));
+      if (next !== null) await this.ctx.storage.setAlarm(next);
+      return;
+    }
     if (!run || run.status !== "running") return;
     const job = getJob(run.job);
     if (!job) return this.failForMissingJob(run.job);
@@ -180,6 +187,8 @@ export class Coordinator extends DurableObject<Env> {
   private async plan(spec: RunSpec): Promise<RunOutcome> {
     const job = getJob(spec.job);
     if (!job) return failure("job_not_found", `no job named ${spec.job}`);
+    const effects = await prepareEffects(this.env, job);
+    if (!effects.ok) return effects;
     const o = resolveOptions(spec, job, connectorFor(this.env));
     const planningStarted = Date.now();
     const planned = await planRun(this.env, job, {
@@ -242,6 +251,7 @@ export class Coordinator extends DurableObject<Env> {
         accumulator: JSON.stringify(job.combine.initial()),
         created_at: now,
         planning_ms: now - planningStarted,
+        effects: job.writes === "exactly-once" ? 1 : 0,
       });
     });
     log("run planned", { runId: spec.runId, job: job.name, split: o.split, ranges: count, canary, ms: now - planningStarted });
@@ -342,8 +352,12 @@ export class Coordinator extends DurableObject<Env> {
     }
   }
 
+  /** The run is over: no alarm, unless its exactly-once records are still to be deleted (effects.ts). */
   private async disarm(): Promise<void> {
-    await this.ctx.storage.deleteAlarm();
+    const run = this.runRow();
+    const cleanAt = run ? effectsDeleteAt(run) : null;
+    if (cleanAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(cleanAt);
     this.armedFor = null;
   }
 

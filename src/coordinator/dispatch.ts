@@ -59,7 +59,10 @@ export async function startLanes(ledger: Ledger, lanes: Lanes, queue: Queue<Lane
 export function grantRanges(ledger: Ledger, run: RunRow, lane: number, want: number, now: number, until: number): RangeTask[] {
   return ledger
     .lease(Math.min(Math.max(0, want), MAX_GRANT), now, until, lane, run.phase === "canary")
-    .map((r) => ({ rangeId: r.id, attempt: r.attempt, start: r.start, end: r.end, endExclusive: r.end_exclusive === 1, nulls: r.nulls === 1 }));
+    .map((r) => ({
+      rangeId: r.id, attempt: r.attempt, start: r.start, end: r.end, endExclusive: r.end_exclusive === 1, nulls: r.nulls === 1,
+      ...(r.ancestors ? { ancestors: r.ancestors } : {}),
+    }));
 }
 
 /** How long the run has been unable to start lanes before it fails: the queue is not coming back. */

@@ -52,6 +52,7 @@ export function answerLane(
     timeoutMs: current.timeout_ms,
     rowsPerRange: current.rows_per_range,
     params: JSON.parse(current.params) as Json,
+    nonce: current.nonce,
     callIntervalMs: callIntervalMs(lanesNow),
   };
   if (call.done) {

@@ -44,6 +44,12 @@ export interface RunRow {
   key_type: string;
   /** 1 when the window's end is excluded (a scheduled window such as the previous day). */
   bounds_end_exclusive: number;
+  /** Random per run (a UUID): keys the run's exactly-once records and locks in the user's database. */
+  nonce: string;
+  /** 1 when the run's job writes exactly once: the run has records in the effects table. */
+  effects: number;
+  /** When the run's effects records were deleted; a run without them can no longer be retried. */
+  effects_deleted_at: number | null;
 }
 
 export interface RangeRow {
@@ -87,6 +93,8 @@ export interface LeasedRange {
   end_exclusive: number;
   nulls: number;
   attempt: number;
+  /** Split parents, nearest first (absent for a planned range). */
+  ancestors?: number[];
 }
 
 /** A range to append to the ledger: its keys (text form) or the NULL range, and its place in key order. */
@@ -100,4 +108,4 @@ export interface NewRange {
   estimate: number | null;
 }
 
-export type RangeCounts = Record<Exclude<RangeState, "split">, number> & { total: number };
+export type RangeCounts = Record<Exclude<RangeState, "split" | "dropped">, number> & { total: number };

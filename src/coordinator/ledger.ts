@@ -28,17 +28,19 @@ export class Ledger {
     row: Omit<
       RunRow,
       | "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency" | "canary_finished_at"
-      | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since"
-    >,
+      | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since" | "effects_deleted_at" | "nonce" | "effects"
+    > & { effects?: number },
   ): void {
+    // The run's nonce is drawn here, once: random, never derived from the run id.
+    const nonce = crypto.randomUUID();
     this.sql.exec(
       `INSERT INTO run (id, run_id, job, status, phase, bounds_start, bounds_end, snapshot_end, split, canary_ranges, rows_per_range,
          concurrency, effective_concurrency, max_attempts, lease_ms, timeout_ms, params, accumulator, created_at, updated_at, planning_ms,
-         key_type, bounds_end_exclusive)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         key_type, bounds_end_exclusive, nonce, effects)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.run_id, row.job, row.status, row.phase, row.bounds_start, row.bounds_end, row.snapshot_end, row.split, row.canary_ranges,
       row.rows_per_range, row.concurrency, row.concurrency, row.max_attempts, row.lease_ms, row.timeout_ms, row.params,
-      row.accumulator, row.created_at, row.created_at, row.planning_ms, row.key_type, row.bounds_end_exclusive,
+      row.accumulator, row.created_at, row.created_at, row.planning_ms, row.key_type, row.bounds_end_exclusive, nonce, row.effects ?? 0,
     );
   }
 
@@ -116,7 +118,7 @@ export class Ledger {
   counts(): RangeCounts {
     const counts: RangeCounts = { total: 0, pending: 0, running: 0, done: 0, failed: 0 };
     for (const row of this.sql.exec<{ status: RangeState; n: number }>("SELECT status, n FROM range_counts")) {
-      if (row.status === "split") continue;
+      if (row.status === "split" || row.status === "dropped") continue;
       counts[row.status] = row.n;
       counts.total += row.n;
     }
@@ -138,16 +140,58 @@ export class Ledger {
    */
   lease(n: number, now: number, until: number, lane: number, canaryOnly = false): LeasedRange[] {
     if (n <= 0) return [];
-    return this.sql
-      .exec<LeasedRange & Rec>(
+    const leased = this.sql
+      .exec<LeasedRange & { parent: number | null } & Rec>(
         `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, lane = ?, not_before = NULL, updated_at = ?
          WHERE id IN (SELECT id FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? AND canary >= ?
                       ORDER BY id LIMIT ?)
-         RETURNING id, start, end, end_exclusive, nulls, attempt`,
+         RETURNING id, start, end, end_exclusive, nulls, attempt, parent`,
         until, lane, now, now, canaryOnly ? 1 : 0, n,
       )
       .toArray()
       .sort((a, b) => a.id - b.id);
+    return leased.map(({ parent, ...r }) => (parent === null ? r : { ...r, ancestors: this.ancestorsOf(parent) }));
+  }
+
+  /** `parent` and its own split parents, nearest first (a chain of at most MAX_SPLIT_DEPTH). */
+  private ancestorsOf(parent: number): number[] {
+    return this.sql
+      .exec<{ id: number }>(
+        `WITH RECURSIVE up(id, parent, n) AS (SELECT id, parent, 0 FROM ranges WHERE id = ?
+           UNION ALL SELECT r.id, r.parent, up.n + 1 FROM ranges r JOIN up ON r.id = up.parent)
+         SELECT id FROM up ORDER BY n`,
+        parent,
+      )
+      .toArray()
+      .map((r) => r.id);
+  }
+
+  /** Every descendant of split range `id`, with its state. */
+  descendants(id: number): Array<{ id: number; status: RangeState }> {
+    return this.sql
+      .exec<{ id: number; status: RangeState }>(
+        `WITH RECURSIVE down(id) AS (SELECT id FROM ranges WHERE parent = ? UNION ALL SELECT r.id FROM ranges r JOIN down ON r.parent = down.id)
+         SELECT ranges.id, ranges.status FROM ranges JOIN down ON ranges.id = down.id`,
+        id,
+      )
+      .toArray();
+  }
+
+  /** These ranges become `dropped`, whatever their state: an ancestor's late commit was folded in their place. */
+  dropRanges(ids: readonly number[], now: number): void {
+    for (let i = 0; i < ids.length; i += MAX_PARAMS - 1) {
+      const chunk = ids.slice(i, i + MAX_PARAMS - 1);
+      this.sql.exec(
+        `UPDATE ranges SET status = 'dropped', lease_until = NULL, lane = NULL, not_before = NULL, updated_at = ?
+         WHERE id IN (${chunk.map(() => "?").join(", ")})`,
+        now, ...chunk,
+      );
+    }
+  }
+
+  /** The run's exactly-once records were deleted from the user's database. */
+  markEffectsDeleted(now: number): void {
+    this.sql.exec("UPDATE run SET effects_deleted_at = ? WHERE id = 1", now);
   }
 
   /** Pending ranges (canary ones, if asked) due to run now, counted up to `limit`. */
@@ -310,7 +354,7 @@ export class Ledger {
         `SELECT count(*) AS ranges, count(*) FILTER (WHERE status = 'done') AS done,
                 count(*) FILTER (WHERE status = 'failed') AS failed, coalesce(sum(rows), 0) AS rows,
                 avg(duration_ms) FILTER (WHERE status = 'done') AS avgMs
-         FROM ranges WHERE canary = 1 AND status <> 'split'`,
+         FROM ranges WHERE canary = 1 AND status NOT IN ('split', 'dropped')`,
       )
       .one();
   }

@@ -103,6 +103,16 @@ const MIGRATIONS: string[] = [
    CREATE INDEX ranges_oversized ON ranges (status) WHERE oversized = 1;
    ALTER TABLE run ADD COLUMN key_type TEXT NOT NULL DEFAULT 'integer';
    ALTER TABLE run ADD COLUMN bounds_end_exclusive INTEGER NOT NULL DEFAULT 0;`,
+  `SELECT 5;`,
+  // Exactly-once effects (docs/exactly-once.md): the run's random nonce that
+  // keys its records in the user's database, whether it has records there and
+  // when they were deleted; the `dropped` state of ranges whose split
+  // ancestor committed late; the children of a range found without a scan.
+  `ALTER TABLE run ADD COLUMN nonce TEXT NOT NULL DEFAULT '';
+   ALTER TABLE run ADD COLUMN effects INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN effects_deleted_at INTEGER;
+   INSERT INTO range_counts (status, n) VALUES ('dropped', 0);
+   CREATE INDEX ranges_by_parent ON ranges (parent) WHERE parent IS NOT NULL;`,
 ];
 
 /** Brings the ledger's schema up to date. */

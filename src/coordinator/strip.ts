@@ -51,11 +51,11 @@ const COLUMNS = "id, start, end, end_exclusive, nulls, oversized, status, attemp
 const BINNED = `
   WITH live AS (
     SELECT ${COLUMNS}, ROW_NUMBER() OVER (ORDER BY pos) - 1 AS rn, count(*) OVER () AS n
-    FROM ranges WHERE status <> 'split' AND nulls = 0
+    FROM ranges WHERE status NOT IN ('split', 'dropped') AND nulls = 0
   ), binned AS (
     SELECT ${COLUMNS}, rn, (rn * CAST(? AS INTEGER)) / n AS bin FROM live
     UNION ALL
-    SELECT ${COLUMNS}, 0 AS rn, CAST(? AS INTEGER) AS bin FROM ranges WHERE status <> 'split' AND nulls = 1
+    SELECT ${COLUMNS}, 0 AS rn, CAST(? AS INTEGER) AS bin FROM ranges WHERE status NOT IN ('split', 'dropped') AND nulls = 1
   )
   SELECT *, first_value(start) OVER w AS bin_start, last_value(end) OVER w AS bin_end, last_value(end_exclusive) OVER w AS bin_end_exclusive
   FROM binned

@@ -11,7 +11,13 @@ import type { RunState } from "../lib/run-state";
 export { isFinished, type RunState } from "../lib/run-state";
 
 export type RunPhase = "canary" | "main" | "done";
-export type RangeState = "pending" | "running" | "done" | "failed" | "split";
+/**
+ * `split`: retired in favour of two children that cover it. `dropped`: a
+ * descendant of a split range whose own writes committed late (exactly-once
+ * jobs, docs/exactly-once.md): the ancestor's recorded result was folded in
+ * its place, so it will never run. Neither counts towards the run's ranges.
+ */
+export type RangeState = "pending" | "running" | "done" | "failed" | "split" | "dropped";
 
 /** The body of a queue message: "start a lane for this run". It leases nothing; the lane claims ranges when it calls. */
 export interface LaneMessage {
@@ -30,6 +36,12 @@ export interface RangeTask {
   end: string;
   endExclusive: boolean;
   nulls: boolean;
+  /**
+   * The split parents of a range cut from another, nearest first, the planned
+   * range last; absent for a planned range. Exactly-once jobs check their
+   * records and take their locks along this chain (src/db/effects.ts).
+   */
+  ancestors?: number[];
 }
 
 /** A lane's call to its run's Coordinator: what it finished, what it started, how many more ranges it wants. */
@@ -57,6 +69,8 @@ export interface LaneGrant {
   timeoutMs: number;
   rowsPerRange: number;
   params: Json;
+  /** The run's random nonce: what keys its exactly-once records and locks (never the run id, which may be deterministic). */
+  nonce: string;
   /** How often the lane should call at most, so all of the run's lanes together stay well within what one Coordinator serves. */
   callIntervalMs: number;
 }
@@ -71,7 +85,20 @@ export interface RangeFailure {
 
 /** One range's outcome, as the consumer reports it. */
 export type RangeReport =
-  | { rangeId: number; attempt: number; ok: true; result: Json; rows: number; durationMs: number }
+  | {
+      rangeId: number;
+      attempt: number;
+      ok: true;
+      result: Json;
+      rows: number;
+      durationMs: number;
+      /**
+       * Exactly-once jobs: the job did not run, because this range (an earlier
+       * attempt) or one of its split ancestors had already committed; the
+       * result is the one recorded then, by the range with this id.
+       */
+      recordedBy?: number;
+    }
   | { rangeId: number; attempt: number; ok: false; error: RangeFailure; durationMs: number };
 
 export interface RunError {

@@ -90,8 +90,13 @@ export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer">
    */
   nullKeys?: "include" | "refuse";
   /**
-   * The job writes to the database: `"exactly-once"` or `"at-least-once"`
-   * (docs/exactly-once.md). Absent: the job only reads.
+   * Whether the job writes to the database. Absent: it only reads, and pays
+   * for nothing below. Any value runs each range in one transaction that
+   * rangemap opens and commits, so the range's writes commit together or not
+   * at all. `"exactly-once"` also records each range's completion in the same
+   * transaction (docs/exactly-once.md): a range whose writes committed never
+   * runs again, whatever is retried, split, lost or restarted.
+   * `"at-least-once"` leaves duplicates to the job (its writes must be idempotent).
    */
   writes?: "exactly-once" | "at-least-once";
   /** Default keys (uniform split) or rows (balanced split) per range. */
@@ -215,6 +220,13 @@ function splitOf(name: string, value: string): Split {
   return value;
 }
 
+function writesOf(name: string, value: string | undefined): JobConfig<Json, unknown>["writes"] {
+  if (value !== undefined && value !== "exactly-once" && value !== "at-least-once") {
+    throw new TypeError(`job ${name}: writes must be "exactly-once" or "at-least-once", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 function canaryOf(name: string, value: boolean | number): boolean | number {
   if (typeof value === "boolean") return value;
   if (!Number.isSafeInteger(value) || value < 1 || value > MAX_CANARY_RANGES) {
@@ -287,5 +299,6 @@ export function defineJob<R extends Json, P = undefined, T extends KeyTypeName =
     leaseSeconds: positiveInt(name, "leaseSeconds", config.leaseSeconds ?? JOB_DEFAULTS.leaseSeconds),
     timeoutSeconds: positiveInt(name, "timeoutSeconds", config.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds),
     rowsOf: config.rowsOf ?? defaultRowsOf(name, config.combine.initial()),
+    ...(config.writes === undefined ? {} : { writes: writesOf(name, config.writes) }),
   };
 }

@@ -5,7 +5,9 @@
  * The test suite, the benchmark and the end-to-end stack run a longer list,
  * dev/jobs/index.ts (this one plus jobs for tests and benchmarks): the job
  * lookup imports the list as `@jobs`, which tsconfig.json maps here and the
- * dev configurations map there (see src/jobs/registry.ts).
+ * dev configurations map there (see src/jobs/registry.ts). The example jobs
+ * of src/jobs/examples/ (`npm run demo -- --job <name>`) are in that list, not
+ * this one: copy one here to ship it.
  */
 import { ordersTotal } from "./orders-total";
 

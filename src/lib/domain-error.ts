@@ -27,6 +27,10 @@ export type DomainCode =
   | "database_unavailable"
   /** A run has as many open `/events` streams as it serves (src/coordinator/watch.ts). */
   | "too_many_watchers"
+  /** An exactly-once job's records table cannot be created or used by the database role (docs/exactly-once.md). */
+  | "effects_table_unavailable"
+  /** A failed exactly-once run's records are gone (retention window): retrying it could write twice. */
+  | "effects_deleted"
   /** The database refused a planning query with this SQLSTATE (e.g. a missing privilege). */
   | `sqlstate_${string}`;
 

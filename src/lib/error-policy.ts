@@ -39,6 +39,14 @@ const OWN: Record<string, Consequences> = {
   lease_expired: RETRY,
   /** A Durable Object call failed with a `retryable`/`overloaded` flag. */
   do_unavailable: RETRY,
+  /**
+   * Exactly-once jobs: another attempt of the range (or of a range it was
+   * split from or into) holds the range's lock. This one did not wait, so it
+   * held no backend; it is tried again later without spending an attempt.
+   */
+  range_busy: UNAVAILABLE,
+  /** Exactly-once jobs: the range was split and a descendant committed; its report is never folded. */
+  range_superseded: FINAL,
   /** A bug in the job: a TypeError, a result that is not JSON or does not combine, a driver misuse. */
   job_error: FINAL,
   /** The job's SQL tried to change the transaction or the session, which rangemap owns. */

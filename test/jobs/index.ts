@@ -5,7 +5,8 @@
  * (Coordinator, consumer, API, cron handler) finds these jobs the way a
  * deployed Worker finds its own: from one list, no registration at run time.
  *
- * Besides the fault jobs of ./faults.ts and the writing jobs of ./writes.ts:
+ * Besides the fault jobs of ./faults.ts, the writing jobs of ./writes.ts and
+ * the archive jobs of ./archive.ts (exactly-once against at-least-once):
  * - `sum-t-*`: the `orders-total` aggregate over the key-space fixtures of
  *   test/setup/fixtures.ts (`sleepMs` slows each range);
  * - `test-cron-skip`, `test-cron-allow`: slow jobs on schedules of their own
@@ -22,6 +23,7 @@ import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from 
 import { nullable, nullableRefused } from "./null-keys";
 import { textCtidJobs } from "./text-ctid";
 import { commit, write } from "./writes";
+import { archive, archiveAtLeastOnce } from "./archive";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
 function sumJob(table: string, allowUnindexedKey = false) {
@@ -98,6 +100,8 @@ export const jobs = [
   commit,
   nullable,
   nullableRefused,
+  archive,
+  archiveAtLeastOnce,
   ...fixtures,
   slowScheduledJob("test-cron-skip", SKIP_CRON, "skip"),
   slowScheduledJob("test-cron-allow", ALLOW_CRON, "allow"),
