@@ -4,9 +4,15 @@
  */
 import { integerKey } from "./integer";
 import type { KeyType, KeyTypeName } from "./key-type";
+import { dateKey, timestampKey, timestamptzKey } from "./time";
+import { uuidKey } from "./uuid";
 
 const KEY_TYPES: Partial<Record<KeyTypeName, KeyType>> = {
   integer: integerKey,
+  uuid: uuidKey,
+  timestamptz: timestamptzKey,
+  timestamp: timestampKey,
+  date: dateKey,
 };
 
 /** The key types this build implements, as the job API and errors name them. */
