@@ -9,11 +9,13 @@
  * and, with the test-only jobs added, by the test suite (test/jobs/index.ts).
  */
 import { jobs as shipped } from "../../src/jobs/index";
+import { eventsTotal } from "../../src/jobs/examples/events-total";
+import { sessionsTotal } from "../../src/jobs/examples/sessions-total";
 import { noop } from "./noop";
 import { ordersPull } from "./orders-pull";
 import { stagedPaymentsTotal } from "./staged-payments-total";
 
 /** The jobs that exist only in this configuration. */
-export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal] as const;
+export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal, sessionsTotal, eventsTotal] as const;
 
 export const jobs = [...shipped, ...devOnlyJobs] as const;

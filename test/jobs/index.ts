@@ -20,6 +20,7 @@ import { defineJob } from "../../src/jobs/define";
 import { jobs as devJobs } from "../../dev/jobs/index";
 import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from "./faults";
 import { commit, write } from "./writes";
+import { keyTimeJobs } from "./keys-time";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
 function sumJob(table: string, allowUnindexedKey = false) {
@@ -99,4 +100,5 @@ export const jobs = [
   slowScheduledJob("test-cron-allow", ALLOW_CRON, "allow"),
   history,
   withDefaults,
+  ...keyTimeJobs,
 ] as const;

@@ -1,0 +1,43 @@
+/**
+ * Test jobs for the uuid and time key types (test/keys-*.test.ts): the
+ * orders-total aggregate (`{ rows, totalAmount }`) over tables those tests
+ * create, keyed by uuid, timestamp and date; a scheduled job with a
+ * previous-day window; and a job whose declared key type does not fit its
+ * column.
+ */
+import type { Identifier, Sql } from "../../src/db/sql";
+import { defineJob, type Range } from "../../src/jobs/define";
+import type { KeyTypeName } from "../../src/planning/keys/key-type";
+import { totalsCombine } from "./faults";
+
+/** The schedule of `k-day-window`; nothing else fires on it. */
+export const DAY_WINDOW_CRON = "7 0 * * *";
+
+async function sum(sql: Sql, table: Identifier, range: Range<string>) {
+  const [row] = await sql<{ rows: string; total: string }>`
+    SELECT count(*) AS rows, coalesce(sum(amount), 0)::text AS total FROM ${table} WHERE ${range.where}`;
+  return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
+}
+
+function keyed<T extends Exclude<KeyTypeName, "integer">>(name: string, table: string, key: string, keyType: T, extra: { schedule?: string; scheduleWindow?: string } = {}) {
+  return defineJob({
+    name,
+    table,
+    key,
+    keyType,
+    rowsPerRange: 2_000,
+    ...extra,
+    process: (range, { sql, target }) => sum(sql, target.table, range as Range<string>),
+    combine: totalsCombine,
+  });
+}
+
+export const keyTimeJobs = [
+  keyed("k-uuid-v4", "k_uuid_v4", "id", "uuid"),
+  keyed("k-uuid-v7", "k_uuid_v7", "id", "uuid"),
+  keyed("k-ts", "k_ts", "at", "timestamp"),
+  keyed("k-date", "k_date", "d", "date"),
+  keyed("k-day-window", "k_day", "at", "timestamptz", { schedule: DAY_WINDOW_CRON, scheduleWindow: "P1D" }),
+  // A uuid key declared over a bigint column: the 422 key_type_mismatch.
+  keyed("k-uuid-on-bigint", "t_dense", "id", "uuid"),
+] as const;
