@@ -25,7 +25,7 @@ import { planWindows } from "./time-windows";
  * DateStyle (`::text` follows DateStyle; `to_char` does not). A BC value gets
  * a trailing " BC", which the parser refuses with a clear message.
  */
-function textOfKind(kind: TimeKind): TextOf {
+export function timeTextOf(kind: TimeKind): TextOf {
   const pattern = kind === "date" ? "YYYY-MM-DD" : 'YYYY-MM-DD"T"HH24:MI:SS.US' + (kind === "timestamptz" ? '"Z"' : "");
   return (k: Identifier): Fragment => {
     const utc = kind === "timestamptz" ? new Fragment(["(", " AT TIME ZONE 'UTC')"], [k]) : k;
@@ -51,7 +51,7 @@ export function widthOf(width: string | undefined, kind: TimeKind): { ok: true; 
 }
 
 function timeKey(kind: TimeKind): KeyType {
-  const textOf = textOfKind(kind);
+  const textOf = timeTextOf(kind);
   const unit = unitOf(kind);
   const text = (k: bigint) => formatTime(k, kind);
   return {
