@@ -40,6 +40,8 @@ beforeAll(async () => {
   await query(`INSERT INTO k_ts SELECT '2026-03-01 00:00:00'::timestamp + g * interval '7 seconds 1 microsecond', round((g % 997) / 10.0, 2)
                FROM generate_series(1, 40000) g`);
   await query("INSERT INTO k_ts VALUES ('-infinity', 1.01), ('-infinity', 2.02), ('infinity', 3.03), (NULL, 4.04), (NULL, NULL)");
+  // Rows on the day boundaries the uniform split cuts at, and next to them: a `<` for a `<=` shows.
+  await query(`INSERT INTO k_ts SELECT d + o * interval '1 microsecond', 0.5 FROM generate_series('2026-03-02'::timestamp, '2026-03-04', '1 day') d, generate_series(-1, 1) o`);
   await query("CREATE INDEX ON k_ts (at)");
   await query("CREATE TABLE k_date (d date, amount numeric(12,2))");
   await query(`INSERT INTO k_date SELECT '2025-01-01'::date + (g % 700), round((g % 1009) / 100.0, 2) FROM generate_series(1, 30000) g`);
@@ -68,18 +70,19 @@ describe("timestamptz keys: events-total over a burst, duplicates and NULLs", ()
   });
 
   it("hourly windows (split uniform, width PT1H): one range per clock hour, exact result", async () => {
-    const window = { start: "2026-11-20T00:00:00Z", end: "2026-11-20T23:59:59.999999Z" };
+    // Half past: the first range runs to the next clock hour, then one range per hour.
+    const window = { start: "2026-11-19T23:30:00Z", end: "2026-11-20T23:59:59.999999Z" };
     const run = await waitForRun((await startRun("events-total", { ...window, split: "uniform", width: "PT1H", canary: false })).runId);
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await eventsTruth("at BETWEEN $1 AND $2", [window.start, window.end]));
-    const c = await coverage(run.runId, "events", "at", "timestamptz", "at BETWEEN '2026-11-20T00:00:00Z' AND '2026-11-20T23:59:59.999999Z'");
+    const c = await coverage(run.runId, "events", "at", "timestamptz", "at BETWEEN '2026-11-19T23:30:00Z' AND '2026-11-20T23:59:59.999999Z'");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     const hours = Array.from({ length: 24 }, (_, h) => `2026-11-20T${String(h).padStart(2, "0")}:00:00.000000Z`);
-    expect(c.leaves.map((l) => l.start)).toEqual(hours);
-    expect(c.leaves.map((l) => l.end)).toEqual([...hours.slice(1), "2026-11-20T23:59:59.999999Z"]);
+    expect(c.leaves.map((l) => l.start)).toEqual(["2026-11-19T23:30:00.000000Z", ...hours]);
+    expect(c.leaves.map((l) => l.end)).toEqual([...hours, "2026-11-20T23:59:59.999999Z"]);
     const perHour = await query<{ n: number }>(
-      `SELECT count(e.at)::int AS n FROM generate_series('2026-11-20T00:00:00Z'::timestamptz, '2026-11-20T23:00:00Z', '1 hour') h
-       LEFT JOIN events e ON date_trunc('hour', e.at) = h GROUP BY h ORDER BY h`,
+      `SELECT count(e.at)::int AS n FROM generate_series('2026-11-19T23:00:00Z'::timestamptz, '2026-11-20T23:00:00Z', '1 hour') h
+       LEFT JOIN events e ON date_trunc('hour', e.at) = h AND e.at >= '2026-11-19T23:30:00Z' GROUP BY h ORDER BY h`,
     );
     expect(c.leaves.map((l) => l.counted)).toEqual(perHour.map((r) => r.n));
   });
