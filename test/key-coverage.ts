@@ -26,10 +26,11 @@ export async function coverage(runId: string, table: string, key: string, type: 
   const leaves = (await allRanges(runId)).filter((r) => r.status !== "split").sort((a, b) => (a.position < b.position ? -1 : 1));
   const spec = leaves.map((r, i) => ({ i, lo: r.start, hi: r.end, incl: r.endInclusive, nulls: r.nulls }));
   const [row] = await query<{ rows: string; uncovered: string; twice: string; per: number[] | null }>(
-    `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, lo text, hi text, incl bool, nulls bool)),
+    `WITH r AS MATERIALIZED (SELECT i, lo::${type} AS lo, hi::${type} AS hi, incl, nulls
+                              FROM jsonb_to_recordset($1::jsonb) AS r(i int, lo text, hi text, incl bool, nulls bool)),
           t AS (SELECT ctid AS row, ${key} AS k FROM ${table} WHERE ${within}),
           hits AS (SELECT t.row, r.i FROM t JOIN r ON CASE WHEN r.nulls THEN t.k IS NULL
-                     ELSE t.k >= r.lo::${type} AND (t.k < r.hi::${type} OR (r.incl AND t.k = r.hi::${type})) END),
+                     ELSE t.k >= r.lo AND (t.k < r.hi OR (r.incl AND t.k = r.hi)) END),
           per_row AS (SELECT t.row, count(h.i) AS n FROM t LEFT JOIN hits h ON h.row = t.row GROUP BY t.row)
      SELECT (SELECT count(*) FROM t)::text AS rows,
             (SELECT count(*) FROM per_row WHERE n = 0)::text AS uncovered,
