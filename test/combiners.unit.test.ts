@@ -100,6 +100,8 @@ const JOB_RESULTS: Record<string, (r: Rand) => Json> = {
   "orders-pull": totals,
   "staged-payments-total": totals,
   noop: (r) => ({ ranges: 1 + int(r, 3), keys: String(int(r, 10_000)) }),
+  "events-total": totals,
+  "sessions-total": (r) => ({ rows: int(r, 100_000), totalSeconds: decimal(r, 0) }),
 };
 /** Jobs that exist only in tests (test/setup/jobs.ts and test files): all of them return totals. */
 const TEST_ONLY_JOB = /^(test-|sum-t-)/;

@@ -21,7 +21,7 @@ async function fire(scheduledTime: number): Promise<string> {
   const ctx = createExecutionContext();
   await worker.scheduled(controller, env, ctx);
   await waitOnExecutionContext(ctx);
-  return scheduledRunId("k-day-window", new Date(scheduledTime).toISOString());
+  return scheduledRunId("test-day-window", new Date(scheduledTime).toISOString());
 }
 
 async function truth(from: string, to: string) {

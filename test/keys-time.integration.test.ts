@@ -147,7 +147,7 @@ describe("timestamptz keys: events-total over a burst, duplicates and NULLs", ()
 
 describe("timestamp keys (without time zone), with ±infinity", () => {
   it.each(["balanced", "uniform"])("%s: -infinity in the first range, infinity in the last, exact result and coverage", async (split) => {
-    const run = await waitForRun((await startRun("k-ts", { split, width: split === "uniform" ? "P1D" : undefined, canary: false })).runId);
+    const run = await waitForRun((await startRun("test-ts", { split, width: split === "uniform" ? "P1D" : undefined, canary: false })).runId);
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await sumTruth("k_ts"));
     expect(run.bounds).toMatchObject({ start: "-infinity", end: "infinity" });
@@ -160,7 +160,7 @@ describe("timestamp keys (without time zone), with ±infinity", () => {
   });
 
   it("reads a bound without an offset as UTC, and one with an offset converted to UTC", async () => {
-    const run = await waitForRun((await startRun("k-ts", { start: "2026-03-01T12:00:00+02:00", end: "2026-03-02 10:00", canary: false })).runId);
+    const run = await waitForRun((await startRun("test-ts", { start: "2026-03-01T12:00:00+02:00", end: "2026-03-02 10:00", canary: false })).runId);
     expect(run.bounds).toMatchObject({ start: "2026-03-01T10:00:00.000000", end: "2026-03-02T10:00:00.000000", endInclusive: true });
     const [row] = await query<{ rows: string; total: string }>(
       "SELECT count(*)::text AS rows, coalesce(sum(amount), 0)::numeric(30,2)::text AS total FROM k_ts WHERE at BETWEEN '2026-03-01 10:00' AND '2026-03-02 10:00'",
@@ -169,10 +169,10 @@ describe("timestamp keys (without time zone), with ±infinity", () => {
   });
 
   it("dry run and canary", async () => {
-    const res = await api("/api/jobs/k-ts/runs", { method: "POST", body: JSON.stringify({ dryRun: true }) });
+    const res = await api("/api/jobs/test-ts/runs", { method: "POST", body: JSON.stringify({ dryRun: true }) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as DryRun).firstRange).toMatchObject({ start: "-infinity", endInclusive: false });
-    const run = await waitForRun((await startRun("k-ts", { canary: 2 })).runId);
+    const run = await waitForRun((await startRun("test-ts", { canary: 2 })).runId);
     expect(run).toMatchObject({ status: "succeeded", canary: { ranges: 2, done: 2 } });
     expect(run.result).toEqual(await sumTruth("k_ts"));
   });
@@ -180,7 +180,7 @@ describe("timestamp keys (without time zone), with ±infinity", () => {
 
 describe("date keys", () => {
   it.each(["balanced", "uniform"])("%s: exact result and coverage", async (split) => {
-    const run = await waitForRun((await startRun("k-date", { split, width: split === "uniform" ? "P7D" : undefined, canary: false })).runId);
+    const run = await waitForRun((await startRun("test-date", { split, width: split === "uniform" ? "P7D" : undefined, canary: false })).runId);
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await sumTruth("k_date"));
     const c = await coverage(run.runId, "k_date", "d", "date");
@@ -190,10 +190,10 @@ describe("date keys", () => {
   });
 
   it("dry run and canary", async () => {
-    const res = await api("/api/jobs/k-date/runs", { method: "POST", body: JSON.stringify({ dryRun: true, rowsPerRange: 300, start: "2025-02-01", end: "2025-03-01" }) });
+    const res = await api("/api/jobs/test-date/runs", { method: "POST", body: JSON.stringify({ dryRun: true, rowsPerRange: 300, start: "2025-02-01", end: "2025-03-01" }) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as DryRun).firstRange).toMatchObject({ start: "2025-02-01" });
-    const run = await waitForRun((await startRun("k-date", { canary: 1, rowsPerRange: 300, start: "2025-02-01", end: "2025-03-01" })).runId);
+    const run = await waitForRun((await startRun("test-date", { canary: 1, rowsPerRange: 300, start: "2025-02-01", end: "2025-03-01" })).runId);
     expect(run).toMatchObject({ status: "succeeded", canary: { ranges: 1, done: 1 } });
     const [row] = await query<{ rows: string; total: string }>(
       "SELECT count(*)::text AS rows, coalesce(sum(amount), 0)::numeric(30,2)::text AS total FROM k_date WHERE d BETWEEN '2025-02-01' AND '2025-03-01'",
@@ -207,6 +207,6 @@ describe("date keys", () => {
     ["a width under a day", { split: "uniform", width: "PT1H" }],
     ["a width in years", { split: "uniform", width: "P1Y" }],
   ])("refuses %s with a 400", async (_, body) => {
-    expect(await refused("k-date", body)).toMatchObject({ status: 400, code: "invalid_body" });
+    expect(await refused("test-date", body)).toMatchObject({ status: 400, code: "invalid_body" });
   });
 });

@@ -46,8 +46,8 @@ async function runAndCover(job: string, table: string, body: Record<string, unkn
 
 describe("uuid keys", () => {
   it.each([
-    ["random v4", "k-uuid-v4", "k_uuid_v4"],
-    ["time-ordered v7 and a clustered prefix", "k-uuid-v7", "k_uuid_v7"],
+    ["random v4", "test-uuid-v4", "k_uuid_v4"],
+    ["time-ordered v7 and a clustered prefix", "test-uuid-v7", "k_uuid_v7"],
   ])("balanced split of %s: exact result, exact coverage, no range over 2x the target", async (_, job, table) => {
     const { run, c, largest } = await runAndCover(job, table, { split: "balanced" });
     expect(run.result).toEqual(await truth(table));
@@ -57,14 +57,14 @@ describe("uuid keys", () => {
   });
 
   it("uniform split of random v4 keys: equal slices of the 128-bit space, each near the target", async () => {
-    const { run, c, largest } = await runAndCover("k-uuid-v4", "k_uuid_v4", { split: "uniform" });
+    const { run, c, largest } = await runAndCover("test-uuid-v4", "k_uuid_v4", { split: "uniform" });
     expect(run.result).toEqual(await truth("k_uuid_v4"));
     expect(c.leaves.length).toBe(30);
     expect(largest).toBeLessThanOrEqual(2 * ROWS_PER_RANGE);
   });
 
   it("uniform split of clustered keys is lopsided, which is what the balanced split is for", async () => {
-    const { run, largest } = await runAndCover("k-uuid-v7", "k_uuid_v7", { split: "uniform" });
+    const { run, largest } = await runAndCover("test-uuid-v7", "k_uuid_v7", { split: "uniform" });
     expect(run.result).toEqual(await truth("k_uuid_v7"));
     expect(largest).toBeGreaterThan(2 * ROWS_PER_RANGE);
   });
@@ -75,7 +75,7 @@ describe("uuid keys", () => {
     expect(hi).toBeDefined();
     const body = { start: lo?.id, end: end?.id };
     for (const split of ["balanced", "uniform"]) {
-      const run = await waitForRun((await startRun("k-uuid-v4", { ...body, split, rowsPerRange: ROWS_PER_RANGE, canary: false })).runId);
+      const run = await waitForRun((await startRun("test-uuid-v4", { ...body, split, rowsPerRange: ROWS_PER_RANGE, canary: false })).runId);
       expect(run.bounds).toMatchObject({ start: lo?.id, end: end?.id, endInclusive: true });
       expect(run.result, split).toEqual(await truth("k_uuid_v4", "id BETWEEN $1 AND $2", [lo?.id, end?.id]));
     }
@@ -90,7 +90,7 @@ describe("uuid keys", () => {
   });
 
   it("dry run and canary", async () => {
-    const res = await api("/api/jobs/k-uuid-v4/runs", { method: "POST", body: JSON.stringify({ dryRun: true, rowsPerRange: ROWS_PER_RANGE }) });
+    const res = await api("/api/jobs/test-uuid-v4/runs", { method: "POST", body: JSON.stringify({ dryRun: true, rowsPerRange: ROWS_PER_RANGE }) });
     expect(res.status).toBe(200);
     const plan = (await res.json()) as DryRun;
     expect(plan.ranges).toBeGreaterThanOrEqual(30);
@@ -98,7 +98,7 @@ describe("uuid keys", () => {
     expect(plan.firstRange?.endInclusive).toBe(false);
     expect(plan.sample).toMatchObject({ result: { rows: expect.any(Number) as number } });
 
-    const run = await waitForRun((await startRun("k-uuid-v4", { rowsPerRange: ROWS_PER_RANGE, canary: 3 })).runId);
+    const run = await waitForRun((await startRun("test-uuid-v4", { rowsPerRange: ROWS_PER_RANGE, canary: 3 })).runId);
     expect(run.status).toBe("succeeded");
     expect(run.canary).toMatchObject({ ranges: 3, done: 3, failed: 0 });
     expect(run.result).toEqual(await truth("k_uuid_v4"));
@@ -111,13 +111,13 @@ describe("uuid keys", () => {
     ["a number", { end: 12 }],
     ["a width", { split: "uniform", width: "PT1H" }],
   ])("refuses a bad bound (%s) with a 400", async (_, body) => {
-    const res = await api("/api/jobs/k-uuid-v4/runs", { method: "POST", body: JSON.stringify(body) });
+    const res = await api("/api/jobs/test-uuid-v4/runs", { method: "POST", body: JSON.stringify(body) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_body");
   });
 
   it("a uuid key over a bigint column is a 422 key_type_mismatch naming both types", async () => {
-    const res = await api("/api/jobs/k-uuid-on-bigint/runs", { method: "POST", body: "{}" });
+    const res = await api("/api/jobs/test-uuid-on-bigint/runs", { method: "POST", body: "{}" });
     expect(res.status).toBe(422);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe("key_type_mismatch");

@@ -10,7 +10,7 @@ import { defineJob, type Range } from "../../src/jobs/define";
 import type { KeyTypeName } from "../../src/planning/keys/key-type";
 import { totalsCombine } from "./faults";
 
-/** The schedule of `k-day-window`; nothing else fires on it. */
+/** The schedule of `test-day-window`; nothing else fires on it. */
 export const DAY_WINDOW_CRON = "7 0 * * *";
 
 async function sum(sql: Sql, table: Identifier, range: Range<string>) {
@@ -19,7 +19,7 @@ async function sum(sql: Sql, table: Identifier, range: Range<string>) {
   return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
 }
 
-function keyed<T extends Exclude<KeyTypeName, "integer">>(name: string, table: string, key: string, keyType: T, extra: { schedule?: string; scheduleWindow?: string } = {}) {
+function keyed(name: string, table: string, key: string, keyType: Exclude<KeyTypeName, "integer" | "ctid" | "text">, extra: { schedule?: string; scheduleWindow?: string } = {}) {
   return defineJob({
     name,
     table,
@@ -27,17 +27,17 @@ function keyed<T extends Exclude<KeyTypeName, "integer">>(name: string, table: s
     keyType,
     rowsPerRange: 2_000,
     ...extra,
-    process: (range, { sql, target }) => sum(sql, target.table, range as Range<string>),
+    process: (range, { sql, target }) => sum(sql, target.table, range),
     combine: totalsCombine,
   });
 }
 
 export const keyTimeJobs = [
-  keyed("k-uuid-v4", "k_uuid_v4", "id", "uuid"),
-  keyed("k-uuid-v7", "k_uuid_v7", "id", "uuid"),
-  keyed("k-ts", "k_ts", "at", "timestamp"),
-  keyed("k-date", "k_date", "d", "date"),
-  keyed("k-day-window", "k_day", "at", "timestamptz", { schedule: DAY_WINDOW_CRON, scheduleWindow: "P1D" }),
+  keyed("test-uuid-v4", "k_uuid_v4", "id", "uuid"),
+  keyed("test-uuid-v7", "k_uuid_v7", "id", "uuid"),
+  keyed("test-ts", "k_ts", "at", "timestamp"),
+  keyed("test-date", "k_date", "d", "date"),
+  keyed("test-day-window", "k_day", "at", "timestamptz", { schedule: DAY_WINDOW_CRON, scheduleWindow: "P1D" }),
   // A uuid key declared over a bigint column: the 422 key_type_mismatch.
-  keyed("k-uuid-on-bigint", "t_dense", "id", "uuid"),
+  keyed("test-uuid-on-bigint", "t_dense", "id", "uuid"),
 ] as const;
