@@ -2,12 +2,14 @@
  * Test jobs for the uuid and time key types (test/keys-*.test.ts): the
  * orders-total aggregate (`{ rows, totalAmount }`) over tables those tests
  * create, keyed by uuid, timestamp and date; a scheduled job with a
- * previous-day window; and a job whose declared key type does not fit its
- * column.
+ * previous-day window; a job whose declared key type does not fit its
+ * column; and jobs whose wide ranges time out, so the Coordinator halves them.
  */
 import type { Identifier, Sql } from "../../src/db/sql";
 import { defineJob, type Range } from "../../src/jobs/define";
 import type { KeyTypeName } from "../../src/planning/keys/key-type";
+import { timeKeyOf } from "../../src/planning/keys/civil";
+import { uuidToBigInt } from "../../src/planning/keys/uuid";
 import { totalsCombine } from "./faults";
 
 /** The schedule of `test-day-window`; nothing else fires on it. */
@@ -32,6 +34,28 @@ function keyed(name: string, table: string, key: string, keyType: Exclude<KeyTyp
   });
 }
 
+/** Sleeps past its 1 s timeout on a range wider than `tooWide` says, so the run halves it until it is not. */
+function slowWhenWide(name: string, table: string, keyType: "uuid" | "timestamp", tooWide: (start: string, end: string) => boolean) {
+  return defineJob({
+    name,
+    table,
+    key: keyType === "uuid" ? "id" : "at",
+    keyType,
+    timeoutSeconds: 1,
+    maxAttempts: 2,
+    async process(range, { sql, target }) {
+      if (!range.nulls && tooWide(range.start, range.end)) await sql`SELECT pg_sleep(3)`;
+      return sum(sql, target.table, range);
+    },
+    combine: totalsCombine,
+  });
+}
+
+const micros = (text: string) => {
+  const k = timeKeyOf(text, "timestamp");
+  return typeof k === "bigint" ? k : null;
+};
+
 export const keyTimeJobs = [
   keyed("test-uuid-v4", "k_uuid_v4", "id", "uuid"),
   keyed("test-uuid-v7", "k_uuid_v7", "id", "uuid"),
@@ -40,4 +64,7 @@ export const keyTimeJobs = [
   keyed("test-day-window", "k_day", "at", "timestamptz", { schedule: DAY_WINDOW_CRON, scheduleWindow: "P1D" }),
   // A uuid key declared over a bigint column: the 422 key_type_mismatch.
   keyed("test-uuid-on-bigint", "t_dense", "id", "uuid"),
+  // Over an eighth of the 128-bit space, or over 6 hours, is too wide.
+  slowWhenWide("test-uuid-slow-wide", "k_uuid_v4", "uuid", (s, e) => uuidToBigInt(e) - uuidToBigInt(s) > 2n ** 125n),
+  slowWhenWide("test-ts-slow-wide", "k_ts", "timestamp", (s, e) => (micros(e) ?? 0n) - (micros(s) ?? 0n) > 6n * 3_600_000_000n),
 ] as const;
