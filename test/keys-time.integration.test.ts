@@ -46,6 +46,9 @@ beforeAll(async () => {
   await query("CREATE TABLE k_date (d date, amount numeric(12,2))");
   await query(`INSERT INTO k_date SELECT '2025-01-01'::date + (g % 700), round((g % 1009) / 100.0, 2) FROM generate_series(1, 30000) g`);
   await query("INSERT INTO k_date VALUES (NULL, 9.99), ('infinity', 0.01)");
+  await query("DROP TABLE IF EXISTS k_date_unindexed");
+  await query("CREATE TABLE k_date_unindexed AS SELECT * FROM k_date");
+  await query("INSERT INTO k_date_unindexed SELECT '2025-06-01', 0.07 FROM generate_series(1, 5000)");
   await query("CREATE INDEX ON k_date (d)");
   await query("ANALYZE k_ts");
   await query("ANALYZE k_date");
@@ -187,6 +190,16 @@ describe("date keys", () => {
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves[0]?.start).toBe("2025-01-01");
     expect(c.leaves.at(-2)?.end).toBe("infinity");
+  });
+
+  it("balanced without an index (allowUnindexedKey): cut by one sort, the one-value range kept whole and marked", async () => {
+    const run = await waitForRun((await startRun("test-date-unindexed", { canary: false })).runId);
+    expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
+    expect(run.result).toEqual(await sumTruth("k_date_unindexed"));
+    const c = await coverage(run.runId, "k_date_unindexed", "d", "date");
+    expect([c.uncovered, c.twice]).toEqual([0, 0]);
+    expect(c.leaves.filter((l) => l.oversized)).toEqual([expect.objectContaining({ start: "2025-06-01", counted: 5_043 })]);
+    expect(Math.max(...c.leaves.filter((l) => !l.oversized && !l.nulls).map((l) => l.counted))).toBeLessThanOrEqual(4_000);
   });
 
   it("dry run and canary", async () => {

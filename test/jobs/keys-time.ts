@@ -21,7 +21,13 @@ async function sum(sql: Sql, table: Identifier, range: Range<string>) {
   return { rows: Number(row?.rows ?? 0), totalAmount: row?.total ?? "0" };
 }
 
-function keyed(name: string, table: string, key: string, keyType: Exclude<KeyTypeName, "integer" | "ctid" | "text">, extra: { schedule?: string; scheduleWindow?: string } = {}) {
+function keyed(
+  name: string,
+  table: string,
+  key: string,
+  keyType: Exclude<KeyTypeName, "integer" | "ctid" | "text">,
+  extra: { schedule?: string; scheduleWindow?: string; allowUnindexedKey?: boolean } = {},
+) {
   return defineJob({
     name,
     table,
@@ -61,6 +67,7 @@ export const keyTimeJobs = [
   keyed("test-uuid-v7", "k_uuid_v7", "id", "uuid"),
   keyed("test-ts", "k_ts", "at", "timestamp"),
   keyed("test-date", "k_date", "d", "date"),
+  keyed("test-date-unindexed", "k_date_unindexed", "d", "date", { allowUnindexedKey: true }),
   keyed("test-day-window", "k_day", "at", "timestamptz", { schedule: DAY_WINDOW_CRON, scheduleWindow: "P1D" }),
   // A uuid key declared over a bigint column: the 422 key_type_mismatch.
   keyed("test-uuid-on-bigint", "t_dense", "id", "uuid"),
