@@ -41,6 +41,7 @@ export const HYPERDRIVE_TESTS = [
   "test/keys-text.integration.test.ts",
   "test/keys-ctid.integration.test.ts",
   "test/effects.integration.test.ts",
+  "test/keys-schedule-window.integration.test.ts",
 ];
 
 const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);

@@ -111,6 +111,8 @@ const JOB_RESULTS: Record<string, (r: Rand) => Json> = {
   "orders-archive-at-least-once": (r) => ({ rows: int(r, 10_000) }),
   "test-archive": (r) => ({ rows: int(r, 10_000) }),
   "test-archive-alo": (r) => ({ rows: int(r, 10_000) }),
+  "events-total": totals,
+  "sessions-total": (r) => ({ rows: int(r, 100_000), totalSeconds: decimal(r, 0) }),
 };
 /** Jobs that exist only in tests (test/setup/jobs.ts and test files): all of them return totals, unless listed above. */
 const TEST_ONLY_JOB = /^(test-|sum-t-)/;

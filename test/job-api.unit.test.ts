@@ -48,6 +48,23 @@ describe("type inference (checked by tsc)", () => {
     expectTypeOf(ordersTotal).toEqualTypeOf<Job<Totals, undefined, "integer">>();
   });
 
+  it("keyType \"uuid\": range.start and range.end are the uuid's text, null for the NULL range", () => {
+    const job = defineJob({
+      name: "t-uuid",
+      table: "sessions",
+      key: "id",
+      keyType: "uuid",
+      async process(range) {
+        expectTypeOf(range.start).toEqualTypeOf<string | null>();
+        if (!range.nulls) expectTypeOf(range.end).toEqualTypeOf<string>();
+        return { rows: 1, totalAmount: "1.00" };
+      },
+      combine: fields({ rows: count(), totalAmount: decimalSum("0.00") }),
+    });
+    expectTypeOf(job).toEqualTypeOf<Job<Totals, undefined, "uuid">>();
+    expect(job.keyType).toBe("uuid");
+  });
+
   it("defineJob without type arguments: params typed from the zod schema, result from combine", () => {
     const job = defineJob({
       ...base,

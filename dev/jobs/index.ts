@@ -11,6 +11,8 @@
 import { auditCount } from "../../src/jobs/examples/audit-count";
 import { customersTotal } from "../../src/jobs/examples/customers-total";
 import { jobs as shipped } from "../../src/jobs/index";
+import { eventsTotal } from "../../src/jobs/examples/events-total";
+import { sessionsTotal } from "../../src/jobs/examples/sessions-total";
 import { noop } from "./noop";
 import { ordersArchive } from "../../src/jobs/examples/orders-archive";
 import { ordersArchiveAtLeastOnce } from "./orders-archive-at-least-once";
@@ -18,6 +20,10 @@ import { ordersPull } from "./orders-pull";
 import { stagedPaymentsTotal } from "./staged-payments-total";
 
 /** The jobs that exist only in this configuration. */
-export const devOnlyJobs = [noop, ordersPull, stagedPaymentsTotal, customersTotal, auditCount, ordersArchive, ordersArchiveAtLeastOnce] as const;
+export const devOnlyJobs = [
+  noop, ordersPull, stagedPaymentsTotal,
+  // The examples of src/jobs/examples/, run by `npm run demo -- --job <name>`.
+  sessionsTotal, eventsTotal, customersTotal, auditCount, ordersArchive, ordersArchiveAtLeastOnce,
+] as const;
 
 export const jobs = [...shipped, ...devOnlyJobs] as const;

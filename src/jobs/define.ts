@@ -11,6 +11,7 @@ import type { ZodType, ZodTypeDef } from "zod";
 import { KEY_TYPE_NAMES, type KeyTypeName, type Split } from "../planning/keys/key-type";
 import { Identifier, isIdentifier, type Fragment, type Sql } from "../db/sql";
 import { keyTypeOf } from "../planning/keys";
+import { scheduleWindowProblem } from "../runs/schedule-window";
 
 /** Any JSON value. Range results are stored and sent as JSON. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -119,6 +120,14 @@ export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer">
   allowUnindexedKey?: boolean;
   /** Optional cron schedule (UTC) for nightly runs; it must also be listed in wrangler.toml's `[triggers] crons`. */
   schedule?: string;
+  /**
+   * For a scheduled job on a time key (timestamptz, timestamp, date): each
+   * scheduled run covers the previous whole period of this fixed length
+   * (an ISO-8601 duration), aligned in UTC, its end excluded. `"P1D"` is the
+   * previous day, `[D−1 00:00, D 00:00)`: a row at midnight is counted once.
+   * Runs started through the API cover what their body says.
+   */
+  scheduleWindow?: string;
   /**
    * What a scheduled run does while the job's previous run is still going:
    * `"skip"` (the default) records a skipped run and starts nothing;
@@ -283,6 +292,8 @@ export function defineJob<R extends Json, P = undefined, T extends KeyTypeName =
     }
   }
   const name = config.name;
+  const windowProblem = config.scheduleWindow === undefined ? null : scheduleWindowProblem(keyType, config.scheduleWindow, config.schedule);
+  if (windowProblem) throw new TypeError(`job ${name}: ${windowProblem}`);
   const split = splitOf(name, config.split ?? keys.splits[0] ?? JOB_DEFAULTS.split);
   if (!keys.splits.includes(split)) {
     throw new TypeError(`job ${name}: a ${keyType} key splits only ${keys.splits.map((x) => `"${x}"`).join(" or ")}, not "${split}"`);

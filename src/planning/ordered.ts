@@ -68,7 +68,9 @@ async function hop(sql: Sql, table: Identifier, key: Identifier, window: KeyRang
 /**
  * The unindexed key (a job's opt-in): one sort of the window's distinct
  * values, each range a run of values whose rows add up to about `step`, with
- * its exact row count. The same cut rule: between distinct values.
+ * its exact row count. The same cut rule: between distinct values. A value
+ * with more than `step` rows is a range of its own, so it is the one range
+ * marked oversized, not a neighbour of it.
  */
 async function rank(sql: Sql, table: Identifier, key: Identifier, window: KeyRange, step: number, textOf: TextOf): Promise<PlannedRange[]> {
   const end = belowEnd(key, window);
@@ -76,7 +78,7 @@ async function rank(sql: Sql, table: Identifier, key: Identifier, window: KeyRan
   const rows = await sql<{ start: string; rows: string; values: string }>`
     WITH g AS (SELECT ${key} AS k, count(*) AS c FROM ${table} WHERE ${key} >= ${window.start} AND ${end} GROUP BY 1),
          b AS (SELECT k, c, floor((sum(c) OVER (ORDER BY k) - c) / ${step}) AS bucket FROM g),
-         f AS (SELECT k, c, coalesce(bucket <> lag(bucket) OVER (ORDER BY k), false) AS starts FROM b),
+         f AS (SELECT k, c, coalesce(bucket <> lag(bucket) OVER (ORDER BY k) OR c > ${step} OR lag(c) OVER (ORDER BY k) > ${step}, false) AS starts FROM b),
          r AS (SELECT k, c, sum(starts::int) OVER (ORDER BY k) AS r FROM f)
     SELECT (array_agg(${textOf(K)} ORDER BY k))[1] AS start, sum(c)::text AS rows, count(*)::text AS values
     FROM r GROUP BY r.r ORDER BY r.r`;

@@ -4,6 +4,8 @@
  *
  * - The run id is derived from (job, scheduled time), so a duplicate delivery
  *   of the same trigger finds the run (or the skip) it already made.
+ * - A job with a `scheduleWindow` (time keys) gets the window before its
+ *   scheduled time, end excluded (schedule-window.ts).
  * - Overlap policy (the job's `overlap`, default `"skip"`): while the job's
  *   previous run is still going, nothing is started and a `skipped` entry is
  *   recorded in the run history instead. "Still going" is asked of the
@@ -18,6 +20,7 @@ import { listJobs } from "../jobs/registry";
 import { normalizeCron } from "../jobs/schedule";
 import { log, logError } from "../lib/log";
 import { scheduledRunId } from "./run-id";
+import { previousWindow } from "./schedule-window";
 import { startRun } from "./start";
 
 export type ScheduledOutcome = { job: string; runId: string; outcome: "started" | "skipped" | "duplicate" };
@@ -62,7 +65,8 @@ async function startScheduled(env: Env, job: Job<Json, unknown>, scheduledTime: 
       return { job: job.name, runId, outcome: recorded ? "skipped" : "duplicate" };
     }
   }
-  const started = await startRun(env, { runId, job: job.name });
+  const window = job.scheduleWindow === undefined ? {} : previousWindow(job.keyType, job.scheduleWindow, scheduledTime);
+  const started = await startRun(env, { runId, job: job.name, ...window });
   if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
   return { job: job.name, runId, outcome: started.value.created ? "started" : "duplicate" };
 }

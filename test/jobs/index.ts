@@ -24,6 +24,7 @@ import { nullable, nullableRefused } from "./null-keys";
 import { textCtidJobs } from "./text-ctid";
 import { commit, write } from "./writes";
 import { archive, archiveAtLeastOnce } from "./archive";
+import { keyTimeJobs } from "./keys-time";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
 function sumJob(table: string, allowUnindexedKey = false) {
@@ -108,4 +109,5 @@ export const jobs = [
   history,
   withDefaults,
   ...textCtidJobs,
+  ...keyTimeJobs,
 ] as const;

@@ -6,9 +6,15 @@ import { ctidKey } from "./ctid";
 import { integerKey } from "./integer";
 import type { KeyType, KeyTypeName } from "./key-type";
 import { textKey } from "./text";
+import { dateKey, timestampKey, timestamptzKey } from "./time";
+import { uuidKey } from "./uuid";
 
-const KEY_TYPES: Partial<Record<KeyTypeName, KeyType>> = {
+const KEY_TYPES: Record<KeyTypeName, KeyType> = {
   integer: integerKey,
+  uuid: uuidKey,
+  timestamptz: timestamptzKey,
+  timestamp: timestampKey,
+  date: dateKey,
   text: textKey,
   ctid: ctidKey,
 };
