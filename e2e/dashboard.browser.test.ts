@@ -14,6 +14,7 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RangemapClient } from "../cli/client.js";
+import * as events from "../dev/stack/examples/events-total.js";
 import { fixStagedPayment, ordersTruth, seedStagedPayments, stagedPaymentsTruth } from "../dev/stack/seed.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -122,6 +123,24 @@ describe("the dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#run-status").getAttribute("data-status"), { timeout: 60_000 }).toBe("succeeded");
     await expect.poll(() => page.locator("#strip .cell[data-status=failed]").count()).toBe(0);
     expect(await resultShown()).toEqual(await stagedPaymentsTruth(url));
+  });
+
+  it("shows a timestamp-keyed run's ranges in the strip with ISO timestamps, and its NULL keys as a bin of their own", async () => {
+    const url = inject("databaseUrl");
+    await events.seed(url);
+    const truth = await events.truth(url);
+    const runId = await startFromForm("events-total", { canary: false });
+    await expect.poll(async () => (await new RangemapClient(inject("baseUrl"), inject("apiToken")).getRun(runId)).status, { timeout: 60_000 }).toBe("succeeded");
+    await expect.poll(() => resultShown(), { timeout: 10_000 }).toEqual(truth);
+    const cells = page.locator("#strip .cell");
+    await expect.poll(() => cells.count()).toBeGreaterThan(2);
+    const iso = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z`;
+    await cells.first().hover();
+    // A range stops before the next one's first key: [start, end).
+    expect((await page.locator("#strip-detail").textContent()) ?? "").toMatch(new RegExp(`^range \\d+ · keys \\[${iso}, ${iso}\\)`));
+    await cells.last().hover();
+    expect((await page.locator("#strip-detail").textContent()) ?? "").toMatch(/^range \d+ · keys NULL/);
+    await page.screenshot({ path: path.join(RESULTS, "dashboard-typed-keys.png"), fullPage: true });
   });
 
   it("cancels a running run from its page", async () => {

@@ -41,7 +41,7 @@ let stack: Stack | undefined;
 
 async function up(): Promise<RangemapClient> {
   db = await startPostgres(pgOptions);
-  stack = await startStack({ databaseUrl: db.url, port, stateDir: state, quiet: true, pipelineConnect: true });
+  stack = await startStack({ databaseUrl: db.url, port, stateDir: state, quiet: true, pipelineConnect: true, devJobs: true });
   return new RangemapClient(stack.baseUrl, stack.apiToken);
 }
 

@@ -3,6 +3,10 @@
  * to seed its tables, its ground truth as one SQL statement, and what the run
  * produced, as the same named figures. A job is added with one entry here.
  */
+import * as auditCount from "./examples/audit-count.js";
+import * as customersTotal from "./examples/customers-total.js";
+import * as eventsTotal from "./examples/events-total.js";
+import * as sessionsTotal from "./examples/sessions-total.js";
 import { ordersTruth, seedOrders, type SeedResult } from "./seed.js";
 import { withPg } from "./postgres.js";
 
@@ -58,7 +62,33 @@ const ordersArchive: DemoJob = {
     }),
 };
 
+/** An example of src/jobs/examples/ with its data (dev/stack/examples/): a fixed data set, a result compared field by field. */
+interface Example {
+  seed(url: string): Promise<void>;
+  truth(url: string): Promise<unknown>;
+}
+
+function example(e: Example, table: string): DemoJob {
+  const figures = (result: unknown): Figures => {
+    const fields = typeof result === "object" && result !== null ? Object.keys(result) : [];
+    return Object.fromEntries(fields.map((name) => [name, field(result, name)]));
+  };
+  return {
+    seed: async (url) => {
+      await e.seed(url);
+      const rows = await withPg(url, async (client) => (await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`)).rows[0]?.n);
+      return { rows: Number(rows ?? 0), created: true };
+    },
+    truth: async (url) => figures(await e.truth(url)),
+    measured: async (_url, result) => figures(result),
+  };
+}
+
 export const DEMO_JOBS: Record<string, DemoJob> = {
   "orders-total": ordersTotal,
   "orders-archive": ordersArchive,
+  "sessions-total": example(sessionsTotal, "sessions"),
+  "events-total": example(eventsTotal, "events"),
+  "customers-total": example(customersTotal, "customers"),
+  "audit-count": example(auditCount, "audit_log"),
 };

@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { followRun, RangemapClient } from "../../cli/client.js";
 import { ProgressLine } from "../../cli/progress.js";
+import { keysOf } from "../../cli/output.js";
 import { DEMO_JOBS } from "./demo-jobs.js";
 import { parseDriver, startStack, type Stack } from "./stack.js";
 
@@ -26,7 +27,7 @@ const { values } = parseArgs({
 });
 const jobNames = Object.keys(DEMO_JOBS).join("|");
 if (values.help) {
-  console.log(`usage: npm run demo [-- --rows N --driver neon|hyperdrive --job ${jobNames}]   (default: 1000000 rows, neon, orders-total)`);
+  console.log(`usage: npm run demo [-- --rows N --driver neon|hyperdrive --job ${jobNames}]   (default: 1000000 rows, neon, orders-total; --rows sizes the orders jobs, the other examples have data sets of their own)`);
   process.exit(0);
 }
 const demo = DEMO_JOBS[values.job];
@@ -53,20 +54,21 @@ process.on("SIGINT", () => void shutdown(130));
 process.on("SIGTERM", () => void shutdown(143));
 
 try {
-  stack = await startStack({ quiet: true, driver: values.driver === undefined ? undefined : parseDriver(values.driver) });
+  stack = await startStack({ quiet: true, devJobs: true, driver: values.driver === undefined ? undefined : parseDriver(values.driver) });
   console.log(`driver: ${stack.driver}`);
   const seedStarted = Date.now();
   const seeded = await demo.seed(stack.databaseUrl, rows);
+  const seconds = ((Date.now() - seedStarted) / 1000).toFixed(1);
   console.log(
     seeded.created
-      ? `seeded orders with ${rows.toLocaleString("en-US")} rows in ${((Date.now() - seedStarted) / 1000).toFixed(1)}s`
-      : `orders already holds ${rows.toLocaleString("en-US")} rows; reusing it`,
+      ? `seeded ${seeded.rows.toLocaleString("en-US")} rows in ${seconds}s`
+      : `the table already holds ${seeded.rows.toLocaleString("en-US")} rows; reusing it`,
   );
 
   const client = new RangemapClient(stack.baseUrl, stack.apiToken);
   const t0 = Date.now();
   const started = await client.startRun(values.job);
-  console.log(`run ${started.runId}: ${started.ranges.total} ranges over ids [${started.bounds.start}, ${started.bounds.end}]`);
+  console.log(`run ${started.runId}: ${started.ranges.total} ranges over keys ${keysOf(started)}`);
   const progress = new ProgressLine(process.stdout);
   const run = await followRun(client, started.runId, (r) => progress.update(r));
   progress.done(run);

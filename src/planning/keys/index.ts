@@ -22,12 +22,9 @@ const KEY_TYPES: Record<KeyTypeName, KeyType> = {
 /** The key types this build implements, as the job API and errors name them. */
 export const SUPPORTED_KEY_TYPES = Object.keys(KEY_TYPES) as KeyTypeName[];
 
-/** The key type of a job (integer unless it declares another). */
+/** The key type of a job (integer unless it declares another; defineJob checks the name). */
 export function keyTypeOf(job: { keyType?: KeyTypeName }): KeyType {
-  const name = job.keyType ?? "integer";
-  const type = KEY_TYPES[name];
-  if (!type) throw new TypeError(`key type ${name} is not one of ${SUPPORTED_KEY_TYPES.join(", ")}`);
-  return type;
+  return KEY_TYPES[job.keyType ?? "integer"];
 }
 
 /** The key type that splits a column of catalog type `pgType`, if any: named in the error for a mismatch. */
