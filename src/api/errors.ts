@@ -44,6 +44,8 @@ const STATUS_OF: Record<Exclude<DomainCode, `sqlstate_${string}`>, ContentfulSta
   key_not_indexed: 422,
   database_unavailable: 503,
   too_many_watchers: 429,
+  run_in_progress: 409,
+  incremental_unsupported: 422,
 };
 
 export function statusOf(code: DomainCode): ContentfulStatusCode {

@@ -12,6 +12,7 @@
  * after LANE_LIFETIME_MS, so several runs share the consumers: the queue
  * starts another lane for whatever is left.
  */
+import type { ChainFilter } from "../planning/keys/predicate";
 import type { LaneCall, LaneGrant, RangeReport, RangeTask } from "../coordinator/types";
 import type { AnyJob } from "../jobs/define";
 import { messageOf } from "../lib/errors";
@@ -62,6 +63,8 @@ export class LaneRunner {
   private timeoutMs = 0;
   private rowsPerRange = 0;
   private params: unknown = undefined;
+  /** The run's visibility filter (an incremental job's chain run), from the Coordinator's grants. */
+  private chain: ChainFilter | null = null;
   /** Why the run's parameters do not parse for this job; every range then fails with it. */
   private paramsError: string | null = null;
   private rangeMs: number | null = null;
@@ -116,7 +119,7 @@ export class LaneRunner {
         }
         const controller = new AbortController();
         this.current = { deadline: Date.now() + this.timeoutMs, controller };
-        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, rowsPerRange: this.rowsPerRange, params: this.params }, controller.signal);
+        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, rowsPerRange: this.rowsPerRange, params: this.params, chain: this.chain }, controller.signal);
         this.maybeCall();
         const report = await running;
         this.current = null;
@@ -188,6 +191,7 @@ export class LaneRunner {
         this.timeoutMs = grant.timeoutMs;
         this.rowsPerRange = grant.rowsPerRange;
         this.takeParams(grant.params);
+        if (grant.chain !== undefined) this.chain = grant.chain;
         this.callIntervalMs = grant.callIntervalMs;
         for (const h of this.held) h.leaseUntil = grant.leaseUntil;
         this.held.push(...grant.ranges.map((r) => ({ ...r, leaseUntil: grant.leaseUntil })));

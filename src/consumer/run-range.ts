@@ -13,6 +13,7 @@ import { policyOf } from "../lib/error-policy";
 import { keyTypeOf } from "../planning/keys";
 import { jobRange } from "../planning/keys/job-range";
 import type { KeyType } from "../planning/keys/key-type";
+import type { ChainFilter } from "../planning/keys/predicate";
 import type { Lane } from "./lane";
 
 /**
@@ -80,6 +81,8 @@ export interface RangeContext {
   rowsPerRange: number;
   /** The run's parameters, already parsed by the job's schema. */
   params: unknown;
+  /** An incremental job's visibility filter near its watermark (docs/incremental.md). */
+  chain?: ChainFilter | null;
 }
 
 /**
@@ -98,7 +101,7 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeT
   const keys = keyTypeOf(job);
   const target = targetOf(job);
   try {
-    const range = jobRange(keys, target.key, task.rangeId, task, task.attempt);
+    const range = jobRange(keys, target.key, task.rangeId, task, task.attempt, ctx.chain ?? null);
     const result = await untilAborted(signal, (s) =>
       job.process(range, { sql: sqlOf(rangeQueryable(lane, s)), target, params: ctx.params, signal: s, runId: ctx.runId }),
     );

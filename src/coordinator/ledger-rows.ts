@@ -44,6 +44,8 @@ export interface RunRow {
   key_type: string;
   /** 1 when the window's end is excluded (a scheduled window such as the previous day). */
   bounds_end_exclusive: number;
+  /** A run of an incremental job's chain: its record as JSON (src/incremental/run-chain.ts); null otherwise. */
+  chain: string | null;
 }
 
 export interface RangeRow {

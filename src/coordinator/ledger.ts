@@ -28,7 +28,7 @@ export class Ledger {
     row: Omit<
       RunRow,
       | "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency" | "canary_finished_at"
-      | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since"
+      | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since" | "chain"
     >,
   ): void {
     this.sql.exec(

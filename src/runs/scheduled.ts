@@ -62,7 +62,14 @@ async function startScheduled(env: Env, job: Job<Json, unknown>, scheduledTime: 
       return { job: job.name, runId, outcome: recorded ? "skipped" : "duplicate" };
     }
   }
-  const started = await startRun(env, { runId, job: job.name });
+  const started = await startRun(env, { runId, job: job.name }, true);
+  if (!started.ok && started.error.code === "run_in_progress") {
+    // An incremental job's previous incremental run is still going, whatever `overlap` says.
+    const note = `the run scheduled for ${slot} was skipped: ${started.error.message}`;
+    const recorded = await index.recordSkip({ runId, job: job.name, note, at: Date.now() });
+    log("scheduled run skipped", { runId, job: job.name, reason: started.error.code });
+    return { job: job.name, runId, outcome: recorded ? "skipped" : "duplicate" };
+  }
   if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
   return { job: job.name, runId, outcome: started.value.created ? "started" : "duplicate" };
 }
