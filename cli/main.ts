@@ -33,6 +33,7 @@ commands:
                      --split uniform|balanced  how ranges are cut
                      --params JSON             run parameters for the job
                      --no-canary               skip the small first window
+                     --incremental             fold only keys past the last run's watermark (docs/incremental.md)
                      --dry-run                 print the plan; start nothing
                      --watch                   follow the run to its end
   status <runId>   print a run's status
