@@ -38,6 +38,7 @@ export const HYPERDRIVE_TESTS = [
   "test/planning.integration.test.ts",
   "test/timeouts.integration.test.ts",
   "test/clean-session.integration.test.ts",
+  "test/incremental.integration.test.ts",
 ];
 
 const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);

@@ -231,11 +231,13 @@ function watermarkOf(c: ChainRow): Watermark | null {
 async function readDatabase(env: Env, table: string): Promise<{ xmin: string; table: TableIdentity }> {
   return withConnection(env, async (connection) => {
     const { rows } = await connection.query(
-      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, t.oid::oid::text AS oid, coalesce(pg_relation_filenode(t.oid)::text, '') AS filenode
+      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
+              concat_ws('/', current_database(), t.oid::oid, (SELECT c.xmin FROM pg_class c WHERE c.oid = t.oid)) AS oid,
+              coalesce(pg_relation_filenode(t.oid)::text, '') AS filenode
        FROM (SELECT to_regclass($1) AS oid) t`,
       [table],
     );
-    const row = rows[0] as { xmin: string; oid: string | null; filenode: string };
-    return { xmin: row.xmin, table: { oid: row.oid ?? "", filenode: row.filenode } };
+    const row = rows[0] as { xmin: string; oid: string; filenode: string };
+    return { xmin: row.xmin, table: { oid: row.oid, filenode: row.filenode } };
   });
 }

@@ -2,7 +2,7 @@
  * A job's version, recorded with every chain run's result: a result folds
  * onto a base only if both were computed by the same code, with the same
  * parameters, over the same table. Changed code or parameters, or a table
- * dropped and created again (a new oid or file), force a full run.
+ * dropped and created again, altered or rewritten, force a full run.
  *
  * Code is the source text of the job's functions as bundled (V8 keeps it), so
  * any change to `process` or `combine` changes the version; `incremental.version`
@@ -11,8 +11,13 @@
 import type { AnyJob, Json } from "../jobs/define";
 import { canonical } from "./chain";
 
-/** The table's identity in the database: its oid and file node (`TRUNCATE` gives a new file). */
+/**
+ * The table's identity: its database, oid and catalog row version (a table
+ * dropped and created again, or altered, is another), and its file node
+ * (`TRUNCATE`, `VACUUM FULL` and `CLUSTER` give a new one).
+ */
 export interface TableIdentity {
+  /** `database/oid/xmin of its pg_class row`. */
   oid: string;
   filenode: string;
 }
