@@ -9,6 +9,10 @@
  *   recorded in the run history instead. "Still going" is asked of the
  *   previous run's Coordinator, not taken from the index alone, so a missed
  *   index update cannot block a job's schedule for good.
+ * - An incremental job's scheduled run is incremental by default
+ *   (docs/incremental.md); while its previous incremental run is going, the
+ *   job's chain object refuses it and it is recorded as skipped, whatever
+ *   `overlap` says.
  */
 import { coordinatorFor } from "../coordinator/stub";
 import { isActive, type HistoryEntry } from "../history/entry";
