@@ -226,6 +226,29 @@ describe("incremental runs", () => {
     expect(third.result).toEqual(await truth());
   });
 
+  it("folds NULL keys in full runs and reconciliations only, never in incremental runs", async () => {
+    const job = "test-inc-nullable";
+    await query("DROP TABLE IF EXISTS inc_nullable");
+    await query("CREATE TABLE inc_nullable (id bigint, amount numeric(12,2)) WITH (autovacuum_enabled = false)");
+    await query("CREATE INDEX ON inc_nullable (id)");
+    await query("INSERT INTO inc_nullable SELECT g, 1.25 FROM generate_series(1, 500) g UNION ALL SELECT NULL, 2.50 FROM generate_series(1, 5)");
+    const nullsIn = async (runId: string) => (await allRanges(runId)).filter((r) => r.nulls).length;
+    const sql = () => ordersTruth("inc_nullable");
+    const start = async (body: unknown) => waitForRun((await startRun(job, body)).runId);
+    const full = await start({ incremental: true });
+    expect(full.incremental?.mode).toBe("full");
+    expect(full.result).toEqual(await sql());
+    expect(await nullsIn(full.runId)).toBe(1);
+    await query("INSERT INTO inc_nullable SELECT g, 1.25 FROM generate_series(501, 600) g");
+    const next = await start({ incremental: true });
+    expect(next.result).toEqual(await sql());
+    expect(await nullsIn(next.runId)).toBe(0);
+    const check = await start({});
+    expect(check.incremental).toMatchObject({ mode: "reconcile", reconciliation: { outcome: "match" } });
+    expect(await nullsIn(check.runId)).toBe(1);
+    expect(check.result).toEqual(await sql());
+  });
+
   it("is refused for a job without incremental runs (422) and with bounds (400); a job on another key type cannot declare it", async () => {
     const refused = await api("/api/jobs/sum-t-dense/runs", { method: "POST", body: JSON.stringify({ incremental: true }) });
     expect(refused.status).toBe(422);

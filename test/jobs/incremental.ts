@@ -6,13 +6,26 @@
  * so a run is still going when a second one is asked for.
  */
 import { defineJob } from "../../src/jobs/define";
-import { totalsCombine } from "./faults";
+import { totals, totalsCombine } from "./faults";
 
 /** The test job's schedule; nothing else fires on it. */
 export const INC_CRON = "*/19 * * * *";
 /** Keys below the watermark every run re-scans: not a multiple of a range, so ranges straddle both margins' edges. */
 export const INC_MARGIN = 450;
 export const INC_ROWS_PER_RANGE = 100;
+
+/** The same over `inc_nullable`, whose key may be NULL: NULL keys are folded by full runs and reconciliations only. */
+export const incNullable = defineJob({
+  name: "test-inc-nullable",
+  table: "inc_nullable",
+  key: "id",
+  rowsPerRange: INC_ROWS_PER_RANGE,
+  split: "uniform",
+  canary: false,
+  incremental: { margin: INC_MARGIN },
+  process: (range, { sql, target }) => totals(sql, target, range),
+  combine: totalsCombine,
+});
 
 export const incOrders = defineJob({
   name: "test-inc-orders",

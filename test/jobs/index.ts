@@ -14,14 +14,14 @@
  *   test files start never show up in its listings;
  * - `test-defaults`: a job with its own split and canary defaults
  *   (test/job-defaults.integration.test.ts);
- * - `test-inc-orders`: an incremental job over a table of its own (./incremental.ts).
+ * - `test-inc-orders`, `test-inc-nullable`: incremental jobs over tables of their own (./incremental.ts).
  */
 import { z } from "zod";
 import { defineJob } from "../../src/jobs/define";
 import { jobs as devJobs } from "../../dev/jobs/index";
 import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from "./faults";
 import { commit, write } from "./writes";
-import { incOrders } from "./incremental";
+import { incNullable, incOrders } from "./incremental";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
 function sumJob(table: string, allowUnindexedKey = false) {
@@ -102,4 +102,5 @@ export const jobs = [
   history,
   withDefaults,
   incOrders,
+  incNullable,
 ] as const;
