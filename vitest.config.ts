@@ -42,6 +42,7 @@ export const HYPERDRIVE_TESTS = [
   "test/keys-ctid.integration.test.ts",
   "test/effects.integration.test.ts",
   "test/keys-schedule-window.integration.test.ts",
+  "test/incremental.integration.test.ts",
 ];
 
 const NODE_BUILTINS = builtinModules.flatMap((name) => [name, `node:${name}`]);

@@ -23,6 +23,7 @@ export function parse(argv: string[]) {
         width: { type: "string" },
         params: { type: "string" },
         "no-canary": { type: "boolean" },
+        incremental: { type: "boolean" },
         "dry-run": { type: "boolean" },
         watch: { type: "boolean" },
         json: { type: "boolean" },
@@ -73,6 +74,7 @@ export function runBody(v: Flags): Record<string, unknown> {
     }
   }
   if (v["no-canary"]) body["canary"] = false;
+  if (v.incremental) body["incremental"] = true;
   return body;
 }
 

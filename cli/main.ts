@@ -34,6 +34,7 @@ commands:
                      --width ISO-DURATION      uniform time windows, e.g. PT1H
                      --params JSON             run parameters for the job
                      --no-canary               skip the small first window
+                     --incremental             fold only keys past the last run's watermark (docs/incremental.md)
                      --dry-run                 print the plan; start nothing
                      --watch                   follow the run to its end
   status <runId>   print a run's status

@@ -82,6 +82,7 @@ describe("GET /api/runs", () => {
       trigger: "api",
       rows: truth.rows,
       note: null,
+      incremental: null,
       createdAt: done.createdAt,
       updatedAt: done.updatedAt,
       finishedAt: done.finishedAt,

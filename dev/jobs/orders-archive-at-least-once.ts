@@ -12,4 +12,6 @@ export const ordersArchiveAtLeastOnce = defineJob({
   name: "orders-archive-at-least-once",
   description: "orders-archive without the exactly-once records (benchmark only)",
   writes: "at-least-once",
+  // A defined job carries its resolved settings; this one is not incremental.
+  incremental: undefined,
 });

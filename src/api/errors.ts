@@ -46,6 +46,8 @@ const STATUS_OF: Record<Exclude<DomainCode, `sqlstate_${string}`>, ContentfulSta
   too_many_watchers: 429,
   effects_table_unavailable: 403,
   effects_deleted: 409,
+  run_in_progress: 409,
+  incremental_unsupported: 422,
 };
 
 export function statusOf(code: DomainCode): ContentfulStatusCode {

@@ -21,6 +21,8 @@ jobsRoutes.get("/", (c) =>
       table: job.table,
       key: job.key,
       schedule: job.schedule ?? null,
+      // Incremental runs (docs/incremental.md): the margin and reconciliation cadence; null when the job has none.
+      incremental: job.incremental,
       defaults: {
         rowsPerRange: job.rowsPerRange,
         concurrency: job.concurrency,

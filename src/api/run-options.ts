@@ -34,6 +34,7 @@ export const runBody = z
     timeoutSeconds: int(1, 900).optional(),
     canary: z.union([z.boolean(), int(1, MAX_CANARY_RANGES)]).optional(),
     dryRun: z.boolean().optional(),
+    incremental: z.boolean().optional(),
     params: json.optional(),
   })
   .strict();
@@ -91,6 +92,13 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
   if (o.params !== undefined && JSON.stringify(o.params).length > MAX_PARAMS_BYTES) {
     throw apiError(413, "params_too_large", `params are over ${MAX_PARAMS_BYTES} bytes as JSON; pass a reference (an id, a table) instead`);
   }
+  if (o.incremental === true) {
+    if (!job.incremental) {
+      throw apiError(422, "incremental_unsupported", `job ${job.name} does not support incremental runs: a job declares them (incremental in defineJob), for integer and time keys only`);
+    }
+    if (start !== undefined || end !== undefined) throw apiError(400, "invalid_body", "incremental: an incremental run starts at the last run's watermark; it takes no start or end");
+    if (o.dryRun) throw apiError(400, "invalid_body", "incremental: a dry run plans a full run; leave incremental out");
+  }
   let params: Json | undefined = o.params;
   if (job.params) {
     const p = job.params.safeParse(o.params ?? undefined);
@@ -114,5 +122,6 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
     timeoutSeconds: o.timeoutSeconds,
     params,
     dryRun: o.dryRun ?? false,
+    incremental: o.incremental,
   };
 }

@@ -12,6 +12,7 @@
  * after LANE_LIFETIME_MS, so several runs share the consumers: the queue
  * starts another lane for whatever is left.
  */
+import type { ChainFilter } from "../planning/keys/predicate";
 import type { LaneCall, LaneGrant, RangeReport, RangeTask } from "../coordinator/types";
 import type { AnyJob } from "../jobs/define";
 import { messageOf } from "../lib/errors";
@@ -63,6 +64,8 @@ export class LaneRunner {
   private rowsPerRange = 0;
   private params: unknown = undefined;
   private nonce = "";
+  /** The run's visibility filter (an incremental job's chain run), from the Coordinator's grants. */
+  private chain: ChainFilter | null = null;
   /** Why the run's parameters do not parse for this job; every range then fails with it. */
   private paramsError: string | null = null;
   private rangeMs: number | null = null;
@@ -117,7 +120,9 @@ export class LaneRunner {
         }
         const controller = new AbortController();
         this.current = { deadline: Date.now() + this.timeoutMs, controller };
-        const running = runRange(this.connection, this.job, next, { runId: this.runId, timeoutMs: this.timeoutMs, rowsPerRange: this.rowsPerRange, params: this.params, nonce: this.nonce }, controller.signal);
+        const running = runRange(this.connection, this.job, next, {
+          runId: this.runId, timeoutMs: this.timeoutMs, rowsPerRange: this.rowsPerRange, params: this.params, nonce: this.nonce, chain: this.chain,
+        }, controller.signal);
         this.maybeCall();
         const report = await running;
         this.current = null;
@@ -190,6 +195,7 @@ export class LaneRunner {
         this.rowsPerRange = grant.rowsPerRange;
         this.takeParams(grant.params);
         if (grant.nonce) this.nonce = grant.nonce;
+        if (grant.chain !== undefined) this.chain = grant.chain;
         this.callIntervalMs = grant.callIntervalMs;
         for (const h of this.held) h.leaseUntil = grant.leaseUntil;
         this.held.push(...grant.ranges.map((r) => ({ ...r, leaseUntil: grant.leaseUntil })));

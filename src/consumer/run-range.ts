@@ -14,6 +14,7 @@ import { policyOf } from "../lib/error-policy";
 import { keyTypeOf } from "../planning/keys";
 import { jobRange } from "../planning/keys/job-range";
 import type { KeyType } from "../planning/keys/key-type";
+import type { ChainFilter } from "../planning/keys/predicate";
 import type { Lane } from "./lane";
 
 /**
@@ -83,6 +84,8 @@ export interface RangeContext {
   params: unknown;
   /** The run's nonce, which keys its exactly-once records. */
   nonce: string;
+  /** An incremental job's visibility filter near its watermark (docs/incremental.md). */
+  chain?: ChainFilter | null;
 }
 
 /**
@@ -103,7 +106,7 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeT
   const keys = keyTypeOf(job);
   const target = targetOf(job);
   try {
-    const range = jobRange(keys, target.key, task.rangeId, task, task.attempt);
+    const range = jobRange(keys, target.key, task.rangeId, task, task.attempt, ctx.chain ?? null);
     const outcome = await untilAborted(signal, async (s) => {
       const claimed = scope ? await claim(lane, scope) : ({ kind: "run" } as const);
       if (claimed.kind === "recorded") return claimed;

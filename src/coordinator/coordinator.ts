@@ -32,6 +32,7 @@ import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
 import { Watchers } from "./watch";
 import { isFinished, type LaneCall, type LaneGrant, type LaneMessage, type RangeState, type RunOutcome, type RunStatus } from "./types";
+import { chainRecord, chainWindow, reportToChain, saveChain, settleReconciliation, startingResult } from "../incremental/run-chain";
 
 /** Ranges written to the ledger per transaction while a run is planned. */
 const PLAN_CHUNK = 10_000;
@@ -138,6 +139,9 @@ export class Coordinator extends DurableObject<Env> {
     const now = Date.now();
     if (!getJob(run.job)) return failure("job_removed", `job ${run.job} is no longer in this Worker`);
     if (run.effects_deleted_at !== null) return failure("effects_deleted", "the run's exactly-once records were deleted after its retention window: a retry could write twice");
+    if (run.chain !== null) {
+      return failure("nothing_to_retry", "a run of an incremental job's chain is not retried: start another; it builds on the last succeeded run and covers these keys");
+    }
     this.ctx.storage.transactionSync(() => {
       const reopened = this.ledger.reopenFailed(run.max_attempts, now);
       // A run that failed in its canary checks the canary again before the rest.
@@ -191,12 +195,16 @@ export class Coordinator extends DurableObject<Env> {
     if (!effects.ok) return effects;
     const o = resolveOptions(spec, job, connectorFor(this.env));
     const planningStarted = Date.now();
+    const window = spec.chain ? chainWindow(spec.chain) : { start: spec.start, end: spec.end, nulls: false };
     const planned = await planRun(this.env, job, {
-      start: spec.start, end: spec.end, endExclusive: spec.endExclusive, rowsPerRange: o.rowsPerRange, split: o.split, width: o.width, sessions: o.concurrency,
+      ...window, endExclusive: spec.endExclusive, rowsPerRange: o.rowsPerRange, split: o.split, width: o.width, sessions: o.concurrency,
     });
     if (!planned.ok) return planned;
     if (this.runRow()) return this.existing();
-    const { bounds, count, ranges, snapshotEnd } = planned.value;
+    const { bounds, count, ranges } = planned.value;
+    // A chain run's end is read from a snapshot: its own, or (reconciliation) its base's.
+    const snapshotEnd = planned.value.snapshotEnd || spec.chain !== undefined;
+    const chain = spec.chain ? chainRecord(keyTypeOf(job), spec.chain, bounds) : null;
     const canary = canaryCount(count, o.rowsPerRange, o.canary);
     // The ranges go in chunk by chunk, each in a transaction of its own, so a
     // million of them never sit in memory or in one transaction. The run row
@@ -248,11 +256,12 @@ export class Coordinator extends DurableObject<Env> {
         lease_ms: o.leaseMs,
         timeout_ms: o.timeoutMs,
         params: JSON.stringify(spec.params ?? null),
-        accumulator: JSON.stringify(job.combine.initial()),
+        accumulator: JSON.stringify(spec.chain ? startingResult(spec.chain, job) : job.combine.initial()),
         created_at: now,
         planning_ms: now - planningStarted,
         effects: job.writes === "exactly-once" ? 1 : 0,
       });
+      if (chain) saveChain(this.ctx.storage.sql, chain);
     });
     log("run planned", { runId: spec.runId, job: job.name, split: o.split, ranges: count, canary, ms: now - planningStarted });
     await this.advance();
@@ -328,8 +337,15 @@ export class Coordinator extends DurableObject<Env> {
    * updated never breaks the run (see src/history/record.ts).
    */
   private async recordHistory(): Promise<void> {
-    const run = this.runRow();
-    if (run) await recordRun(this.env, historyEntry(run));
+    let run = this.runRow();
+    if (!run) return;
+    if (run.chain !== null && isFinished(run.status)) {
+      // A chain run that is over: its reconciliation's verdict, then the job's chain object is told.
+      if (settleReconciliation(this.ctx.storage.sql, run, getJob(run.job))) run = this.runRow() ?? run;
+      // Not awaited: the chain object may be waiting on this very run's create.
+      this.ctx.waitUntil(reportToChain(this.env, this.snapshot()));
+    }
+    await recordRun(this.env, historyEntry(run));
   }
 
   private runRow() {

@@ -7,6 +7,7 @@
  */
 import type { AnyJob, Json } from "../jobs/define";
 import type { KeyType } from "../planning/keys/key-type";
+import { filterOf } from "../incremental/run-chain";
 import { grantRanges } from "./dispatch";
 import { applyReports, type ReportOutcome } from "./fold";
 import type { Lanes } from "./lanes";
@@ -53,6 +54,7 @@ export function answerLane(
     rowsPerRange: current.rows_per_range,
     params: JSON.parse(current.params) as Json,
     nonce: current.nonce,
+    chain: filterOf(current),
     callIntervalMs: callIntervalMs(lanesNow),
   };
   if (call.done) {

@@ -50,6 +50,8 @@ export interface RunRow {
   effects: number;
   /** When the run's effects records were deleted; a run without them can no longer be retried. */
   effects_deleted_at: number | null;
+  /** A run of an incremental job's chain: its record as JSON (src/incremental/run-chain.ts); null otherwise. */
+  chain: string | null;
 }
 
 export interface RangeRow {

@@ -28,7 +28,7 @@ export class Ledger {
     row: Omit<
       RunRow,
       | "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency" | "canary_finished_at"
-      | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since" | "effects_deleted_at" | "nonce" | "effects"
+      | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since" | "effects_deleted_at" | "nonce" | "effects" | "chain"
     > & { effects?: number },
   ): void {
     // The run's nonce is drawn here, once: random, never derived from the run id.

@@ -113,6 +113,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE run ADD COLUMN effects_deleted_at INTEGER;
    INSERT INTO range_counts (status, n) VALUES ('dropped', 0);
    CREATE INDEX ranges_by_parent ON ranges (parent) WHERE parent IS NOT NULL;`,
+  // Incremental runs (docs/incremental.md): a chain run's record, JSON.
+  `ALTER TABLE run ADD COLUMN chain TEXT;`,
 ];
 
 /** Brings the ledger's schema up to date. */

@@ -1,6 +1,8 @@
 /**
  * The run status view (`GET /api/runs/:runId`) assembled from the ledger.
  */
+import { chainOf } from "../incremental/run-chain";
+import { incrementalStatus } from "../incremental/chain";
 import type { Json } from "../jobs/define";
 import type { Ledger, RunRow } from "./ledger";
 import type { CanaryStatus, RangeState, RunError, RunStatus } from "./types";
@@ -23,6 +25,11 @@ function canaryStatus(ledger: Ledger, run: RunRow, total: number): CanaryStatus 
   return { ranges: c.ranges, done: c.done, failed: c.failed, rows: c.rows, seconds, projectedSeconds };
 }
 
+function chainStatus(run: RunRow) {
+  const record = chainOf(run);
+  return record ? incrementalStatus(record) : null;
+}
+
 export function runStatus(ledger: Ledger, run: RunRow, lanes: number): RunStatus {
   const errors: RunError[] = [];
   if (run.error) errors.push({ rangeId: null, code: null, message: run.error });
@@ -42,6 +49,7 @@ export function runStatus(ledger: Ledger, run: RunRow, lanes: number): RunStatus
     rows: run.rows,
     canary: canaryStatus(ledger, run, total),
     result: JSON.parse(run.accumulator) as Json,
+    incremental: chainStatus(run),
     errors,
     options: {
       split: run.split,

@@ -3,8 +3,10 @@
  * consumer, consumer → Coordinator. Keys are bigint in RPC (structured clone
  * keeps them) and decimal strings in queue messages and JSON.
  */
+import type { IncrementalStatus } from "../incremental/chain";
 import type { Json } from "../jobs/define";
 import type { Split } from "../planning/keys/key-type";
+import type { ChainFilter } from "../planning/keys/predicate";
 import type { Outcome } from "../lib/domain-error";
 import type { RunState } from "../lib/run-state";
 
@@ -71,6 +73,8 @@ export interface LaneGrant {
   params: Json;
   /** The run's random nonce: what keys its exactly-once records and locks (never the run id, which may be deterministic). */
   nonce: string;
+  /** An incremental job's visibility filter near its watermark, for every range's `where` (docs/incremental.md); absent outside a chain. */
+  chain?: ChainFilter | null;
   /** How often the lane should call at most, so all of the run's lanes together stay well within what one Coordinator serves. */
   callIntervalMs: number;
 }
@@ -133,6 +137,8 @@ export interface RunStatus {
   /** The canary window and what it measured; null when the run had none. */
   canary: CanaryStatus | null;
   result: Json;
+  /** A run of an incremental job's chain: its mode, base run, the keys it processed and the watermark it leaves (docs/incremental.md); null otherwise. */
+  incremental: IncrementalStatus | null;
   errors: RunError[];
   options: {
     split: Split;

@@ -4,6 +4,7 @@
  * (src/runs/run-id.ts).
  */
 import type { RunState } from "../coordinator/types";
+import type { ChainMode } from "../incremental/chain";
 import { triggerOf, type Trigger } from "../runs/run-id";
 
 /** A run's status, or `skipped`: a scheduled run not started because the previous one was still going. */
@@ -22,6 +23,15 @@ export interface HistoryEntry {
   finishedAt: number | null;
   /** Why a run was skipped, or the run's own error line. */
   note: string | null;
+  /** A run of an incremental job's chain (docs/incremental.md); absent or null otherwise. */
+  incremental?: ChainSummary | null;
+}
+
+/** A chain run in the history: its mode, the run it built on or checked, and a reconciliation's verdict. */
+export interface ChainSummary {
+  mode: ChainMode;
+  baseRunId: string | null;
+  reconciliation: "match" | "mismatch" | null;
 }
 
 /** One run as `GET /api/runs` shows it. */
@@ -32,6 +42,7 @@ export interface HistoryView {
   trigger: Trigger;
   rows: number;
   note: string | null;
+  incremental: ChainSummary | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -56,6 +67,7 @@ export function toView(entry: HistoryEntry): HistoryView {
     trigger: triggerOf(entry.runId),
     rows: entry.rows,
     note: entry.note,
+    incremental: entry.incremental ?? null,
     createdAt: new Date(entry.createdAt).toISOString(),
     updatedAt: new Date(entry.updatedAt).toISOString(),
     finishedAt: entry.finishedAt === null ? null : new Date(entry.finishedAt).toISOString(),

@@ -9,6 +9,7 @@
  */
 import type { RunRow } from "../coordinator/ledger";
 import { logError } from "../lib/log";
+import { chainOf } from "../incremental/run-chain";
 import type { HistoryEntry } from "./entry";
 import type { RunIndex } from "./run-index";
 
@@ -21,7 +22,9 @@ export function runIndexFor(env: Env): RunIndexRpc {
 }
 
 export function historyEntry(run: RunRow): HistoryEntry {
+  const chain = chainOf(run);
   return {
+    incremental: chain && { mode: chain.mode, baseRunId: chain.baseRunId, reconciliation: chain.reconciliation?.outcome ?? null },
     runId: run.run_id,
     job: run.job,
     status: run.status,

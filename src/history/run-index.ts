@@ -12,7 +12,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { runMigrations } from "../lib/migrations";
-import { encodeCursor, isActive, toView, type Cursor, type HistoryEntry, type HistoryPage, type HistoryStatus } from "./entry";
+import { encodeCursor, isActive, toView, type ChainSummary, type Cursor, type HistoryEntry, type HistoryPage, type HistoryStatus } from "./entry";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE runs (
@@ -28,6 +28,8 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX runs_newest ON runs (created_at DESC, run_id DESC);
    CREATE INDEX runs_by_job ON runs (job, created_at DESC, run_id DESC);`,
+  // 2: a chain run's mode, base and reconciliation verdict (docs/incremental.md), JSON.
+  `ALTER TABLE runs ADD COLUMN chain TEXT;`,
 ];
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -39,6 +41,7 @@ interface Row extends Record<string, SqlStorageValue> {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  chain: string | null;
 }
 
 export interface HistoryQuery {
@@ -58,6 +61,7 @@ function toEntry(row: Row): HistoryEntry {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    incremental: row.chain === null ? null : (JSON.parse(row.chain) as ChainSummary),
   };
 }
 
@@ -73,15 +77,15 @@ export class RunIndex extends DurableObject<Env> {
   /** Records a run's current state, unless a newer one is already stored. */
   async upsert(entry: HistoryEntry): Promise<void> {
     this.sql.exec(
-      `INSERT INTO runs (run_id, job, status, rank, rows, note, created_at, updated_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO runs (run_id, job, status, rank, rows, note, created_at, updated_at, finished_at, chain)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id) DO UPDATE SET
          status = excluded.status, rank = excluded.rank, rows = excluded.rows, note = excluded.note,
-         updated_at = excluded.updated_at, finished_at = excluded.finished_at
+         updated_at = excluded.updated_at, finished_at = excluded.finished_at, chain = excluded.chain
        WHERE excluded.updated_at > runs.updated_at
           OR (excluded.updated_at = runs.updated_at AND excluded.rank >= runs.rank)`,
       entry.runId, entry.job, entry.status, isActive(entry.status) ? 0 : 1, entry.rows, entry.note,
-      entry.createdAt, entry.updatedAt, entry.finishedAt,
+      entry.createdAt, entry.updatedAt, entry.finishedAt, entry.incremental ? JSON.stringify(entry.incremental) : null,
     );
   }
 

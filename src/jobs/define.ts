@@ -8,7 +8,7 @@
  * parameters' type from the `params` schema.
  */
 import type { ZodType, ZodTypeDef } from "zod";
-import { KEY_TYPE_NAMES, type KeyTypeName, type Split } from "../planning/keys/key-type";
+import { KEY_TYPE_NAMES, type KeyType, type KeyTypeName, type Split } from "../planning/keys/key-type";
 import { Identifier, isIdentifier, type Fragment, type Sql } from "../db/sql";
 import { keyTypeOf } from "../planning/keys";
 import { scheduleWindowProblem } from "../runs/schedule-window";
@@ -134,6 +134,16 @@ export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer">
    * `"allow"` starts it anyway.
    */
   overlap?: "skip" | "allow";
+  /**
+   * The job supports incremental runs (docs/incremental.md): its table is
+   * append-only on its key, and a run can fold only the keys past the last
+   * run's watermark onto that run's result. Integer and time keys only.
+   * `margin`: keys below the watermark every run re-scans, filtered by
+   * visibility (a number of keys; an ISO-8601 duration for time keys);
+   * `reconcileEvery`: every Nth scheduled run is a full run that checks the
+   * cumulative result; `version`: bump it to force a full run.
+   */
+  incremental?: true | IncrementalConfig;
   /** Optional schema for run parameters (absent parameters arrive as `undefined`). */
   params?: ZodType<P, ZodTypeDef, unknown>;
   process(range: Range<KeyOf<T>>, ctx: ProcessContext<P>): Promise<R>;
@@ -145,9 +155,17 @@ export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer">
   rowsOf?(result: R): number;
 }
 
+export interface IncrementalConfig {
+  margin?: number | string;
+  reconcileEvery?: number;
+  version?: string;
+}
+
 /** A defined job; the defaults are filled in. */
-export interface Job<R extends Json = Json, P = unknown, T extends KeyTypeName = KeyTypeName> extends Omit<JobConfig<R, P, T>, "process"> {
+export interface Job<R extends Json = Json, P = unknown, T extends KeyTypeName = KeyTypeName> extends Omit<JobConfig<R, P, T>, "process" | "incremental"> {
   keyType: T;
+  /** Incremental runs, with the defaults filled in; null for a job that does not support them. */
+  incremental: { margin: number | string; reconcileEvery: number | null; version: string | null } | null;
   nullKeys: "include" | "refuse";
   /** Runs one range; the range's keys are typed by the job's key type. */
   process(range: Range<KeyOf<T>>, ctx: ProcessContext<P>): Promise<R>;
@@ -244,6 +262,17 @@ function canaryOf(name: string, value: boolean | number): boolean | number {
   return value;
 }
 
+function incrementalOf(name: string, keys: KeyType, config: true | IncrementalConfig | undefined): Job["incremental"] {
+  if (config === undefined) return null;
+  if (!keys.incremental) throw new TypeError(`job ${name}: incremental runs are for integer and time keys, not ${keys.name}`);
+  const c = config === true ? {} : config;
+  const margin = c.margin ?? keys.incremental.defaultMargin;
+  const problem = keys.incremental.checkMargin(margin);
+  if (problem) throw new TypeError(`job ${name}: incremental.margin: ${problem}`);
+  const reconcileEvery = c.reconcileEvery === undefined ? null : positiveInt(name, "incremental.reconcileEvery", c.reconcileEvery);
+  return { margin, reconcileEvery, version: c.version ?? null };
+}
+
 /**
  * Declares a job. Validates the definition at load time, so a bad table name
  * or a missing `rowsOf` fails the deploy (and the tests) rather than a run.
@@ -300,6 +329,7 @@ export function defineJob<R extends Json, P = undefined, T extends KeyTypeName =
   }
   return {
     ...config,
+    incremental: incrementalOf(name, keys, config.incremental),
     keyType,
     nullKeys: config.nullKeys ?? "include",
     rowsPerRange: positiveInt(name, "rowsPerRange", config.rowsPerRange ?? JOB_DEFAULTS.rowsPerRange),

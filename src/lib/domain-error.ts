@@ -25,6 +25,10 @@ export type DomainCode =
   | "unsupported_database"
   | "key_not_indexed"
   | "database_unavailable"
+  /** An incremental run of the job is still going; the message names it. */
+  | "run_in_progress"
+  /** The job does not support incremental runs (its key type, or it does not declare them). */
+  | "incremental_unsupported"
   /** A run has as many open `/events` streams as it serves (src/coordinator/watch.ts). */
   | "too_many_watchers"
   /** An exactly-once job's records table cannot be created or used by the database role (docs/exactly-once.md). */

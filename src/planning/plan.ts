@@ -46,6 +46,8 @@ export interface PlanOptions {
    * balanced plan reads with up to 4. Default 1.
    */
   sessions?: number;
+  /** Plan the NULL range although `end` is given: a reconciliation pinned to its base's end covers what the base's full run covered. */
+  nulls?: boolean;
 }
 
 const TOO_MANY_HINT = "; raise rowsPerRange, narrow start/end, or use split \"balanced\"";
@@ -113,7 +115,7 @@ export async function planRun(env: DbEnv, job: Job<Json, unknown>, opts: PlanOpt
       const found = opts.start === undefined || opts.end === undefined ? await keys.bounds(sql, table, key) : null;
       const start = opts.start ?? found?.start;
       const end = opts.end ?? found?.end;
-      const wholeTable = opts.start === undefined && opts.end === undefined;
+      const wholeTable = opts.start === undefined && (opts.end === undefined || opts.nulls === true);
       const nulls = wholeTable && column.nullable ? await nullRange(sql, table, key, job, opts.rowsPerRange) : null;
       const base = { split: opts.split, snapshotEnd: opts.end === undefined };
       const endExclusive = opts.end !== undefined && opts.endExclusive === true;

@@ -11,6 +11,10 @@
  *   recorded in the run history instead. "Still going" is asked of the
  *   previous run's Coordinator, not taken from the index alone, so a missed
  *   index update cannot block a job's schedule for good.
+ * - An incremental job's scheduled run is incremental by default
+ *   (docs/incremental.md); while its previous incremental run is going, the
+ *   job's chain object refuses it and it is recorded as skipped, whatever
+ *   `overlap` says.
  */
 import { coordinatorFor } from "../coordinator/stub";
 import { isActive, type HistoryEntry } from "../history/entry";
@@ -66,7 +70,14 @@ async function startScheduled(env: Env, job: Job<Json, unknown>, scheduledTime: 
     }
   }
   const window = job.scheduleWindow === undefined ? {} : previousWindow(job.keyType, job.scheduleWindow, scheduledTime);
-  const started = await startRun(env, { runId, job: job.name, ...window });
+  const started = await startRun(env, { runId, job: job.name, ...window }, true);
+  if (!started.ok && started.error.code === "run_in_progress") {
+    // An incremental job's previous incremental run is still going, whatever `overlap` says.
+    const note = `the run scheduled for ${slot} was skipped: ${started.error.message}`;
+    const recorded = await index.recordSkip({ runId, job: job.name, note, at: Date.now() });
+    log("scheduled run skipped", { runId, job: job.name, reason: started.error.code });
+    return { job: job.name, runId, outcome: recorded ? "skipped" : "duplicate" };
+  }
   if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
   return { job: job.name, runId, outcome: started.value.created ? "started" : "duplicate" };
 }

@@ -2,6 +2,7 @@
  * A request to start a run, validated and trigger-neutral: the API, webhooks
  * and cron all produce one, and the Coordinator plans from it.
  */
+import type { ChainStart } from "../incremental/chain";
 import type { Json } from "../jobs/define";
 import type { Split } from "../planning/keys/key-type";
 
@@ -25,5 +26,9 @@ export interface RunSpec {
   leaseSeconds?: number;
   timeoutSeconds?: number;
   params?: Json;
+  /** An incremental job's run over the whole key space: true folds only new keys onto the last result; unset: the trigger's default (docs/incremental.md). */
+  incremental?: boolean;
+  /** Set by the job's chain object (src/incremental/job-state.ts) for a run of its chain: the base, the mode, the snapshot. */
+  chain?: ChainStart;
 }
 

@@ -148,6 +148,7 @@ function Page() {
             <div class="columns">
               <div class="card">
                 <h2>Result</h2>
+                <p id="run-chain" class="small" />
                 <pre id="result" />
               </div>
               <div class="card">

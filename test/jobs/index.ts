@@ -14,7 +14,8 @@
  * - `test-history`: a job of its own for test/history.test.ts, so runs other
  *   test files start never show up in its listings;
  * - `test-defaults`: a job with its own split and canary defaults
- *   (test/job-defaults.integration.test.ts).
+ *   (test/job-defaults.integration.test.ts);
+ * - `test-inc-orders`, `test-inc-nullable`: incremental jobs over tables of their own (./incremental.ts).
  */
 import { z } from "zod";
 import { defineJob } from "../../src/jobs/define";
@@ -25,6 +26,7 @@ import { textCtidJobs } from "./text-ctid";
 import { commit, write } from "./writes";
 import { archive, archiveAtLeastOnce } from "./archive";
 import { keyTimeJobs } from "./keys-time";
+import { incNullable, incOrders } from "./incremental";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
 function sumJob(table: string, allowUnindexedKey = false) {
@@ -110,4 +112,6 @@ export const jobs = [
   withDefaults,
   ...textCtidJobs,
   ...keyTimeJobs,
+  incOrders,
+  incNullable,
 ] as const;

@@ -121,4 +121,20 @@ export interface KeyType {
   cut?(sql: Sql, table: Identifier, key: Identifier, range: KeyRange, rowsPerRange: number): Promise<string | null>;
   /** The key as the job sees it: a bigint for integers, the text form for every other type. */
   forJob(text: string): bigint | string;
+  /** Incremental runs (docs/incremental.md), for types whose keys grow with time (integers, timestamps); absent: refused. */
+  readonly incremental?: IncrementalKeys;
+}
+
+/**
+ * What incremental runs need of a key type: a margin below the watermark that
+ * every run re-scans (a number of keys for integers, an ISO-8601 duration for
+ * time keys), and the lowest key of that margin.
+ */
+export interface IncrementalKeys {
+  /** The margin a job gets when it names none. */
+  readonly defaultMargin: number | string;
+  /** A message when `margin` is not one this type takes. */
+  checkMargin(margin: number | string): string | null;
+  /** The first key of the margin below `end` (inclusive): every key from it to `end` is re-scanned. */
+  rescanFrom(end: string, margin: number | string): string;
 }

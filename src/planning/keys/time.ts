@@ -15,7 +15,7 @@
 import { Fragment, type Identifier, type Sql } from "../../db/sql";
 import { DomainError } from "../../lib/domain-error";
 import { planOrdered, type TextOf } from "../ordered";
-import { compareTime, formatTime, parseTime, timeKeyOf, type TimeKind } from "./civil";
+import { compareTime, formatTime, MIN_MICROS, parseTime, timeKeyOf, type TimeKind } from "./civil";
 import { MICROS_PER_DAY, parseDuration } from "./duration";
 import type { KeyRange, KeyType } from "./key-type";
 import { planWindows } from "./time-windows";
@@ -104,6 +104,23 @@ function timeKey(kind: TimeKind): KeyType {
     },
 
     forJob: (key) => key,
+
+    incremental: {
+      // Time keys are often `DEFAULT now()`: the margin must outlast the longest inserting transaction (docs/incremental.md).
+      defaultMargin: kind === "date" ? "P2D" : "PT1H",
+      checkMargin(margin) {
+        if (typeof margin !== "string") return `a ${kind} key's margin is an ISO-8601 duration, e.g. "${kind === "date" ? "P2D" : "PT1H"}"`;
+        const w = widthOf(margin, kind);
+        return w.ok ? null : w.message;
+      },
+      rescanFrom(end, margin) {
+        const e = timeKeyOf(end, kind);
+        const m = typeof margin === "string" ? parseDuration(margin) : null;
+        if (typeof e !== "bigint" || !m?.ok) return end;
+        const from = e - m.micros + unit;
+        return text(from < MIN_MICROS ? MIN_MICROS : from);
+      },
+    },
   };
 }
 

@@ -23,6 +23,31 @@ function renderProgress(run: RunView): void {
   $("progress-text").textContent = `${p}%`;
 }
 
+/**
+ * An incremental job's chain run: its base, the keys it processed itself and
+ * the watermark it leaves (the result above is cumulative); a reconciliation's
+ * verdict, a mismatch shown as an error with the result it expected.
+ */
+function renderChain(run: RunView): void {
+  const el = $("run-chain");
+  const inc = run.incremental;
+  el.className = "small";
+  if (!inc) {
+    el.textContent = "";
+    return;
+  }
+  const keys = inc.processed ? `keys ${inc.processed.start}\u2013${inc.processed.end}` : "no keys";
+  const base = inc.baseRunId ? ` on base ${inc.baseRunId}` : "";
+  const parts = [`${inc.mode} run${base}: ${keys} processed by this run; the result is cumulative up to ${inc.watermark ?? "\u2014"}`];
+  if (inc.rescanFrom) parts.push(`the next run re-scans from ${inc.rescanFrom}`);
+  if (inc.reconciliation) {
+    const r = inc.reconciliation;
+    parts.push(r.outcome === "match" ? "reconciliation: match" : `reconciliation: MISMATCH, the chain's result was ${JSON.stringify(r.expected)}`);
+    if (r.outcome === "mismatch") el.className = "small error";
+  }
+  el.textContent = parts.join("; ");
+}
+
 /** Shows `run` on the open run page (if any). */
 export function render(run: RunView): void {
   const page = currentPage();
@@ -48,6 +73,7 @@ export function render(run: RunView): void {
   $("eta").textContent = final ? "done" : duration(rates.etaMs);
   $("elapsed").textContent = duration(elapsedMs(run, now));
   $("stat-conc").textContent = `${run.concurrency.effective} / ${run.concurrency.limit}`;
+  renderChain(run);
   $("result").textContent = JSON.stringify(run.result, null, 2);
   byId("cancel", HTMLButtonElement).disabled = run.status !== "running";
   byId("retry", HTMLButtonElement).disabled = !(run.status === "failed" && r.failed > 0);

@@ -56,6 +56,13 @@ export async function openList(): Promise<void> {
   await refreshList(false);
 }
 
+/** An incremental job's chain run: its mode, and a reconciliation's verdict. */
+function chainNote(inc: HistoryLine["incremental"] | RunView["incremental"]): string {
+  if (!inc) return "";
+  const verdict = inc.reconciliation ? `: ${typeof inc.reconciliation === "string" ? inc.reconciliation : inc.reconciliation.outcome}` : "";
+  return ` \u00b7 ${inc.mode}${verdict}`;
+}
+
 /** A line of the list; `run` is the run's full status when known. */
 function runRow(line: HistoryLine | RunView, run: RunView | null): HTMLTableRowElement {
   const status = run ? run.status : line.status;
@@ -66,7 +73,7 @@ function runRow(line: HistoryLine | RunView, run: RunView | null): HTMLTableRowE
     fill.style.width = `${p}%`;
     progress = h("td", {}, [h("span", { className: "mini" }, [fill]), document.createTextNode(`${p}% of ${numbers.format(run.ranges.total)} ranges`)]);
   }
-  const trigger = "trigger" in line ? ` \u00b7 ${line.trigger}` : "";
+  const trigger = ("trigger" in line ? ` \u00b7 ${line.trigger}` : "") + chainNote(line.incremental);
   return h("tr", { "data-run": line.runId, "data-status": status }, [
     h("td", { text: line.job }),
     h("td", { className: "mono" }, [h("a", { href: `#/runs/${line.runId}`, text: line.runId })]),

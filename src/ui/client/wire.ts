@@ -38,10 +38,21 @@ export interface RunView {
   lanes: { active: number; calls: number };
   rows: number;
   result: unknown;
+  /** A run of an incremental job's chain (docs/incremental.md); null otherwise. */
+  incremental: IncrementalView | null;
   errors: RunErrorView[];
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+export interface IncrementalView {
+  mode: "full" | "incremental" | "reconcile";
+  baseRunId: string | null;
+  processed: { start: string; end: string } | null;
+  watermark: string | null;
+  rescanFrom: string | null;
+  reconciliation: { outcome: "match" | "mismatch"; expected: unknown } | null;
 }
 
 /** One bin of `GET /api/runs/:runId/strip`: consecutive ranges in key order. */
@@ -75,6 +86,7 @@ export interface HistoryLine {
   status: RunState | "skipped";
   trigger: string;
   note: string | null;
+  incremental: { mode: string; reconciliation: "match" | "mismatch" | null } | null;
   createdAt: string;
   finishedAt: string | null;
 }
