@@ -40,6 +40,21 @@ export interface RunRow {
   send_failures: number;
   /** Since when every send failed; null while sends succeed. */
   send_failing_since: number | null;
+  /** The run's rate limits (null: none); see pacing.ts. */
+  rate_ranges: number | null;
+  rate_rows: number | null;
+  /** Each limit's theoretical arrival time (epoch ms): the earliest start slot it allows next. */
+  pace_ranges_at: number;
+  pace_rows_at: number;
+  /** The health check's last verdict; null until the first one (see health.ts). */
+  health: "healthy" | "unhealthy" | null;
+  health_reason: string | null;
+  health_checked_at: number | null;
+  /** The open request to a lane to run the check. */
+  health_asked_at: number | null;
+  health_asked_lane: number | null;
+  /** When the run was paused by hand; null while it is not paused. */
+  paused_at: number | null;
 }
 
 export interface RangeRow {
@@ -64,6 +79,10 @@ export interface RangeRow {
   started_attempt: number | null;
   /** How many splits made this range from a planned one (0 for a planned range). */
   depth: number;
+  /** When a lane began its latest attempt (the lane's clock, epoch ms). */
+  started_at: number | null;
+  /** Rows its latest grant was charged for under a rows-per-second limit; corrected by the rows it reports. */
+  paced_rows: number | null;
 }
 
 export interface LeasedRange {

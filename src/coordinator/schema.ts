@@ -89,6 +89,24 @@ const MIGRATIONS: string[] = [
    ALTER TABLE run ADD COLUMN next_lane INTEGER NOT NULL DEFAULT 1;
    ALTER TABLE run ADD COLUMN send_failures INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE run ADD COLUMN send_failing_since INTEGER;`,
+  // 4: reserved for the key-type migration (the lead's branch); a no-op here.
+  `SELECT 1;`,
+  // 5: pacing (pacing.ts, health.ts, pause.ts). The rate limits and their
+  // theoretical arrival times (GCRA), the health check's last verdict and
+  // open request, when the run was paused; per range, when a lane began it
+  // and the rows its grant was charged for.
+  `ALTER TABLE run ADD COLUMN rate_ranges REAL;
+   ALTER TABLE run ADD COLUMN rate_rows REAL;
+   ALTER TABLE run ADD COLUMN pace_ranges_at REAL NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN pace_rows_at REAL NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN health TEXT;
+   ALTER TABLE run ADD COLUMN health_reason TEXT;
+   ALTER TABLE run ADD COLUMN health_checked_at INTEGER;
+   ALTER TABLE run ADD COLUMN health_asked_at INTEGER;
+   ALTER TABLE run ADD COLUMN health_asked_lane INTEGER;
+   ALTER TABLE run ADD COLUMN paused_at INTEGER;
+   ALTER TABLE ranges ADD COLUMN started_at INTEGER;
+   ALTER TABLE ranges ADD COLUMN paced_rows REAL;`,
 ];
 
 /** Brings the ledger's schema up to date. */

@@ -2,7 +2,7 @@
  * A request to start a run, validated and trigger-neutral: the API, webhooks
  * and cron all produce one, and the Coordinator plans from it.
  */
-import type { Json } from "../jobs/define";
+import type { Json, Rate } from "../jobs/define";
 import type { Split } from "../planning/keys/key-type";
 
 /** A validated request to start a run; unset fields take the job's defaults. */
@@ -19,6 +19,8 @@ export interface RunSpec {
   maxAttempts?: number;
   leaseSeconds?: number;
   timeoutSeconds?: number;
+  /** Overrides the job's `rate` field by field. */
+  rate?: Rate;
   params?: Json;
 }
 
