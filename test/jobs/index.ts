@@ -5,7 +5,8 @@
  * (Coordinator, consumer, API, cron handler) finds these jobs the way a
  * deployed Worker finds its own: from one list, no registration at run time.
  *
- * Besides the fault jobs of ./faults.ts and the writing jobs of ./writes.ts:
+ * Besides the fault jobs of ./faults.ts, the writing jobs of ./writes.ts and
+ * the pacing jobs of ./pacing.ts:
  * - `sum-t-*`: the `orders-total` aggregate over the key-space fixtures of
  *   test/setup/fixtures.ts (`sleepMs` slows each range);
  * - `test-cron-skip`, `test-cron-allow`: slow jobs on schedules of their own
@@ -20,6 +21,7 @@ import { defineJob } from "../../src/jobs/define";
 import { jobs as devJobs } from "../../dev/jobs/index";
 import { broken, flaky, leavesState, poison, slow, totals, totalsCombine } from "./faults";
 import { commit, write } from "./writes";
+import { health, paced } from "./pacing";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
 function sumJob(table: string, allowUnindexedKey = false) {
@@ -94,6 +96,8 @@ export const jobs = [
   leavesState,
   write,
   commit,
+  paced,
+  health,
   ...fixtures,
   slowScheduledJob("test-cron-skip", SKIP_CRON, "skip"),
   slowScheduledJob("test-cron-allow", ALLOW_CRON, "allow"),
