@@ -27,17 +27,12 @@ import type { RunSpec } from "../runs/spec";
 import type { KeyRange } from "../planning/keys/key-type";
 import { hasSchema } from "../lib/migrations";
 import { migrate } from "./schema";
-import { expirePaused, pauseRun, resumeRun } from "./pause";
+import { expirePaused, isLive, pauseRun, resumeRun } from "./pause";
 import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
 import { Watchers } from "./watch";
 import type { LaneCall, LaneGrant, LaneMessage, RangeState, RunOutcome, RunStatus } from "./types";
-
-/** A run that is going: running, or paused (it still folds what its lanes finish). */
-function isLive(run: RunRow): boolean {
-  return run.status === "running" || run.status === "paused";
-}
 
 /** Ranges written to the ledger per transaction while a run is planned. */
 const PLAN_CHUNK = 10_000;

@@ -13,6 +13,7 @@ import { grantRanges } from "./dispatch";
 import { applyReports, type ReportOutcome } from "./fold";
 import { askHealth, forgetAsk, recordVerdict, unhealthyWaitMs } from "./health";
 import { correctRows, grantPaced, isRateLimited, laneLimit } from "./pacing";
+import { isLive } from "./pause";
 import type { Lanes } from "./lanes";
 import type { Ledger, RunRow } from "./ledger";
 import type { LaneCall, LaneGrant } from "./types";
@@ -39,7 +40,7 @@ export function answerLane<K>(
   const known = lanes.touch(call.lane, now);
   let outcome: ReportOutcome | null = null;
   // A paused run still folds what its lanes finish.
-  if (run.status === "running" || run.status === "paused") {
+  if (isLive(run)) {
     ledger.markStarted(call.started);
     if (call.reports.length) {
       correctRows(ledger, run, call.reports);

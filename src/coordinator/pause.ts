@@ -18,13 +18,18 @@ import { log } from "../lib/log";
 import type { Lanes } from "./lanes";
 import type { Ledger, RunRow } from "./ledger";
 
+/** A run that is going: running, or paused (it still folds what its lanes finish). */
+export function isLive(run: Pick<RunRow, "status">): boolean {
+  return run.status === "running" || run.status === "paused";
+}
+
 /** What a pause or resume did: changed the run, found it already so, or refused. */
 export type PauseOutcome = { ok: true; changed: boolean } | { ok: false; error: DomainFailure };
 
 /** Why a run cannot be paused or resumed: there is none, or it is finished. */
 function refusal(run: RunRow | null): DomainFailure | null {
   if (!run) return { code: "run_not_found", message: "no such run" };
-  if (run.status !== "running" && run.status !== "paused") return { code: "run_not_running", message: `the run is ${run.status}` };
+  if (!isLive(run)) return { code: "run_not_running", message: `the run is ${run.status}` };
   return null;
 }
 
