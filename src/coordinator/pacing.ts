@@ -130,7 +130,7 @@ export function pacingStatus(run: RunRow, now: number): PacingStatus {
     run.health === null || run.health_checked_at === null
       ? null
       : { healthy: run.health === "healthy", reason: run.health_reason, checkedAt: iso(run.health_checked_at) ?? "" };
-  const base = { rate, health, pausedAt: iso(run.paused_at) };
+  const base = { rate, health, pausedAt: run.status === "paused" ? iso(run.paused_at) : null };
   if (run.status === "paused") return { ...base, state: "paused", reason: "paused by hand; resume with POST /api/runs/:runId/resume" };
   if (run.status === "running" && run.health === "unhealthy") {
     return { ...base, state: "unhealthy", reason: `the health check failed: ${run.health_reason ?? "no reason given"}` };
