@@ -174,15 +174,16 @@ export class Ledger {
    * the start times are what the pacing tests read.
    */
   markStarted(started: ReadonlyArray<readonly [number, number, number]>): void {
-    const per = Math.floor(MAX_PARAMS / 3);
-    for (let i = 0; i < started.length; i += per) {
-      const chunk = started.slice(i, i + per);
-      this.sql.exec(
-        `UPDATE ranges SET started_attempt = v.column2, started_at = v.column3 FROM (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) AS v
-         WHERE ranges.id = v.column1 AND ranges.attempt = v.column2 AND ranges.status IN ('running', 'pending')`,
-        ...chunk.flat(),
-      );
-    }
+    if (!started.length) return;
+    // One statement for the whole call, whatever its size: a lane notes every range it begins.
+    // The `+` keeps SQLite off the status indexes, which would walk every pending range
+    // for each call; by id, it looks up just the ranges named.
+    this.sql.exec(
+      `UPDATE ranges SET started_attempt = s.attempt, started_at = s.at
+       FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempt, value ->> 2 AS at FROM json_each(?)) AS s
+       WHERE ranges.id = s.id AND ranges.attempt = s.attempt AND +ranges.status IN ('running', 'pending')`,
+      JSON.stringify(started),
+    );
   }
 
   /**
