@@ -57,6 +57,14 @@ export class RangemapClient {
     return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/cancel`);
   }
 
+  pauseRun(runId: string): Promise<RunStatus> {
+    return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/pause`);
+  }
+
+  resumeRun(runId: string): Promise<RunStatus> {
+    return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/resume`);
+  }
+
   retryRun(runId: string): Promise<RunStatus> {
     return this.call("POST", `/api/runs/${encodeURIComponent(runId)}/retry`);
   }

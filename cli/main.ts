@@ -1,5 +1,5 @@
 /**
- * `rangemap`: start, watch, cancel and retry runs from a terminal or a script.
+ * `rangemap`: start, watch, pause, resume, cancel and retry runs from a terminal or a script.
  * Run it as `npm run rangemap -- <command>` or `npx rangemap <command>`.
  *
  * Settings, each from the environment only (a token on the command line would
@@ -39,6 +39,8 @@ commands:
                      --watch                   follow the run to its end
   status <runId>   print a run's status
   watch <runId>    follow a run with a progress bar until it ends
+  pause <runId>    start no more ranges until resumed (running ones finish)
+  resume <runId>   start ranges again after a pause
   cancel <runId>   stop a running run
   retry <runId>    re-run the failed ranges of a failed run (--watch to follow)
   list             recent runs (--job NAME --status STATUS --limit N)
@@ -91,6 +93,14 @@ async function main(argv: string[]): Promise<number> {
         const run = await client.cancelRun(need(positionals, "a run id"));
         if (json) out(JSON.stringify(run));
         else out(`cancelled run ${run.runId}: ${fmt.format(run.ranges.done)}/${fmt.format(run.ranges.total)} ranges were done`);
+        return EXIT.ok;
+      }
+      case "pause":
+      case "resume": {
+        const runId = need(positionals, "a run id");
+        const run = command === "pause" ? await client.pauseRun(runId) : await client.resumeRun(runId);
+        if (json) out(JSON.stringify(run));
+        else out(`run ${run.runId} is ${run.status}: ${fmt.format(run.ranges.done)}/${fmt.format(run.ranges.total)} ranges done`);
         return EXIT.ok;
       }
       case "retry": {

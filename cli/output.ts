@@ -42,6 +42,9 @@ export function printRun(run: RunStatus): void {
   out(`run     ${run.runId} (${run.job})`);
   out(`status  ${progressText(run, new RateMeter().add(run), { bar: "ascii" })}`);
   out(`keys    ${keysOf(run)}`);
+  // Older Workers answer without `pacing`.
+  const pacing = run.pacing as RunStatus["pacing"] | undefined;
+  if (pacing && pacing.state !== "running" && !isFinished(run.status)) out(`pacing  ${pacing.state}: ${pacing.reason ?? ""}`);
   out(`result  ${JSON.stringify(run.result)}`);
   printErrors(run.errors, true);
   if (run.errors.length > 10) out(`error   … and ${run.errors.length - 10} more (GET /api/runs/${run.runId}/ranges?status=failed)`);

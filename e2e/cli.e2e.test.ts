@@ -169,6 +169,42 @@ describe("cancel, status of a live run, list", () => {
   });
 });
 
+describe("pause and resume", () => {
+  it("pause exits 0 and nothing more is done while paused; resume finishes with the exact result; pause of a finished run exits 3", async () => {
+    const url = inject("databaseUrl");
+    const started = json<RunStatus>(await cli(["run", "orders-total", "--rows-per-range", "10", "--concurrency", "1", "--no-canary", "--json"]));
+    expect(started.ranges.total).toBe(10_000);
+
+    const paused = await cli(["pause", started.runId]);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toMatch(/^run \S+ is paused: [\d,]+\/10,000 ranges done$/m);
+    // The ranges that had begun finish; then nothing moves.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const before = json<RunStatus>(await cli(["status", started.runId, "--json"]));
+    expect(before.status).toBe("paused");
+    await new Promise((r) => setTimeout(r, 1_500));
+    const status = await cli(["status", started.runId]);
+    expect(status.code).toBe(4);
+    expect(status.stdout).toMatch(/^pacing {2}paused: paused by hand/m);
+    const after = json<RunStatus>(await cli(["status", started.runId, "--json"]));
+    expect(after.ranges).toEqual(before.ranges);
+    expect(after.ranges.done).toBeLessThan(10_000);
+
+    const resumed = await cli(["resume", started.runId, "--json"]);
+    expect(resumed.code).toBe(0);
+    expect(json<RunStatus>(resumed).status).toBe("running");
+    const watched = await cli(["watch", started.runId, "--json"]);
+    expect(watched.code).toBe(0);
+    const done = json<RunStatus>(watched);
+    expect(done.status).toBe("succeeded");
+    expect(done.result).toEqual(await ordersTruth(url));
+
+    const late = await cli(["pause", started.runId, "--json"]);
+    expect(late.code).toBe(3);
+    expect(json<{ error: { code: string; status: number } }>(late).error).toMatchObject({ code: "run_not_running", status: 409 });
+  });
+});
+
 describe("API errors", () => {
   it("exits 3 with the API's error: an unknown run, a wrong token, an unreachable server", async () => {
     const missing = await cli(["status", "no-such-run", "--json"]);

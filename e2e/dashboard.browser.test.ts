@@ -143,7 +143,7 @@ describe("the dashboard in Chromium", () => {
     await page.screenshot({ path: path.join(RESULTS, "dashboard-typed-keys.png"), fullPage: true });
   });
 
-  it("cancels a running run from its page", async () => {
+  it("pauses, resumes and cancels a running run from its page", async () => {
     // 4,000 ranges one at a time: long enough (hot lanes run short ranges fast) to
     // click Cancel, binned in the strip, with one bad row early on so the
     // picture shows a failed range too.
@@ -157,6 +157,15 @@ describe("the dashboard in Chromium", () => {
     expect(await page.locator("#eta").textContent()).toMatch(/^\d/);
     await page.locator("#strip .cell[data-status=failed]").hover();
     await page.screenshot({ path: path.join(RESULTS, "dashboard.png"), fullPage: true });
+    // Pause shows the paused state and swaps the button for Resume; Resume runs it again.
+    await page.locator("#pause").click();
+    await expect.poll(() => page.locator("#run-status").getAttribute("data-status")).toBe("paused");
+    expect(await page.locator("#run-pacing").getAttribute("data-state")).toBe("paused");
+    expect(await page.locator("#run-pacing").isVisible()).toBe(true);
+    expect(await page.locator("#pause").isVisible()).toBe(false);
+    await page.locator("#resume").click();
+    await expect.poll(() => page.locator("#run-status").getAttribute("data-status")).toBe("running");
+    expect(await page.locator("#run-pacing").isVisible()).toBe(false);
     await page.locator("#cancel").click();
     await expect.poll(() => page.locator("#run-status").getAttribute("data-status")).toBe("cancelled");
     const run = await new RangemapClient(inject("baseUrl"), inject("apiToken")).getRun(runId);

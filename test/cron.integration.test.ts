@@ -2,8 +2,8 @@
  * The cron trigger through the Worker's real `scheduled` handler: the job
  * whose schedule fired is started (and only it), a duplicate delivery of the
  * same trigger starts nothing new, and a run that would overlap the job's
- * previous one is skipped and recorded in the history (unless the job allows
- * overlap).
+ * previous one (running, or paused) is skipped and recorded in the history
+ * (unless the job allows overlap).
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -92,6 +92,21 @@ describe("the scheduled handler", () => {
     const ids = (await history("job=test-cron-skip&limit=100")).runs.map((r) => r.runId);
     expect(ids.filter((id) => [first, skipped, third].includes(id))).toEqual([third, skipped, first].filter((id) => ids.includes(id)));
     expect(ids).toEqual(expect.arrayContaining([first, skipped, third]));
+  });
+
+  it("skips a scheduled run while the job's previous run is paused: a paused run is still going", async () => {
+    const [t1, t2] = [nextSlot(), nextSlot()];
+    await fire(SKIP_CRON, t1);
+    const first = await cronRunId("test-cron-skip", t1);
+    expect((await api(`/api/runs/${first}/pause`, { method: "POST" })).status).toBe(200);
+    expect((await getRun(first)).status).toBe("paused");
+    await fire(SKIP_CRON, t2);
+    const skipped = await cronRunId("test-cron-skip", t2);
+    expect(await runExists(skipped)).toBe(false);
+    const skips = (await history("job=test-cron-skip&status=skipped&limit=100")).runs.filter((r) => r.runId === skipped);
+    expect(skips).toEqual([expect.objectContaining({ runId: skipped, status: "skipped", note: expect.stringContaining(first) })]);
+    expect((await api(`/api/runs/${first}/resume`, { method: "POST" })).status).toBe(200);
+    expect((await waitForRun(first)).result).toEqual(await ordersTruth());
   });
 
   it("is not blocked by a history entry that says running when the run's Coordinator does not", async () => {

@@ -108,7 +108,7 @@ async function leaseAs(coordinator: ReturnType<typeof coordinatorFor>, lane: num
     const grant = await coordinator.lane({ lane, reports: [], started: [], release: [], want: 1, done: false });
     const task = grant.ranges.find((r) => r.rangeId === rangeId);
     if (task) {
-      await coordinator.lane({ lane, reports: [], started: [[task.rangeId, task.attempt]], release: [], want: 0, done: false });
+      await coordinator.lane({ lane, reports: [], started: [[task.rangeId, task.attempt, Date.now()]], release: [], want: 0, done: false });
       return { task, nonce: grant.nonce };
     }
     await sleep(100);

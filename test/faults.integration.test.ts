@@ -111,7 +111,7 @@ describe("faults", () => {
     const grant = await coordinator.lane({ lane, reports: [], started: [], release: [], want: 3, done: false });
     expect(grant.ranges.map((r) => r.rangeId)).toEqual([0, 1, 2]);
     // It begins range 0, says so, and dies without another word.
-    await coordinator.lane({ lane, reports: [], started: [[0, 1]], release: [], want: 0, done: false });
+    await coordinator.lane({ lane, reports: [], started: [[0, 1, Date.now()]], release: [], want: 0, done: false });
     const run = await waitForRun(runId);
     expect(run.status).toBe("failed"); // maxAttempts 1: the range that ran and lost its lease has spent its only try
     const ranges = await allRanges(runId);

@@ -81,7 +81,7 @@ describe("dispatch defects the lanes do not carry", () => {
       expect(ledger.counts()).toMatchObject({ total: 1, pending: 1, failed: 0 });
       // Once a lane says it began the range, the expiry counts: maxAttempts 1, so it fails.
       const [leased] = ledger.lease(1, 300_000, 301_000, 7);
-      ledger.markStarted([[0, leased?.attempt ?? 0]]);
+      ledger.markStarted([[0, leased?.attempt ?? 0, 300_000]]);
       state.storage.transactionSync(() => expireLeases(integerKey, ledger, run(), 301_000));
       expect(ledger.range(0)).toMatchObject({ status: "failed", error_code: "lease_expired" });
     });

@@ -19,6 +19,7 @@ function run(done: number, extra: Partial<RunStatus> = {}): RunStatus {
     lanes: { active: 1, calls: 0 },
     planningMs: 3,
     rows: done * 10_000, canary: null, result: null, incremental: null, errors: [],
+    pacing: { state: "running", reason: null, rate: { rangesPerSecond: null, rowsPerSecond: null }, health: null, pausedAt: null },
     options: { split: "uniform", rowsPerRange: 10_000, concurrency: 8, maxAttempts: 3, leaseSeconds: 60, timeoutSeconds: 30 },
     createdAt: new Date(Date.now() - 2_000).toISOString(), updatedAt: new Date().toISOString(), finishedAt: null,
     ...extra,

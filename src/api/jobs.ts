@@ -10,6 +10,7 @@ import { readJson } from "./body";
 import { toRunSpec } from "./run-options";
 import { dryRun } from "../planning/dry-run";
 import { startRun } from "../runs/start";
+import { healthIntervalMs } from "../coordinator/health";
 
 export const jobsRoutes = new Hono<{ Bindings: Env }>();
 
@@ -31,7 +32,9 @@ jobsRoutes.get("/", (c) =>
         timeoutSeconds: job.timeoutSeconds,
         split: job.split,
         canary: job.canary,
+        rate: job.rate ?? null,
       },
+      healthCheck: job.healthCheck ? { seconds: healthIntervalMs(job) / 1000 } : null,
     })),
   }),
 );

@@ -33,6 +33,10 @@ export const runBody = z
     leaseSeconds: int(1, 3600).optional(),
     timeoutSeconds: int(1, 900).optional(),
     canary: z.union([z.boolean(), int(1, MAX_CANARY_RANGES)]).optional(),
+    rate: z
+      .object({ rangesPerSecond: z.number().positive().max(100_000).optional(), rowsPerSecond: z.number().positive().max(1e12).optional() })
+      .strict()
+      .optional(),
     dryRun: z.boolean().optional(),
     incremental: z.boolean().optional(),
     params: json.optional(),
@@ -120,6 +124,7 @@ export function toRunSpec(body: unknown, job: Job<Json, unknown>, runId: string)
     maxAttempts: o.maxAttempts,
     leaseSeconds: o.leaseSeconds,
     timeoutSeconds: o.timeoutSeconds,
+    rate: o.rate,
     params,
     dryRun: o.dryRun ?? false,
     incremental: o.incremental,

@@ -1,6 +1,6 @@
 /**
  * `/api/runs`: the run history (newest first, from the run index), and per
- * run its status, its ledger, cancel and retry.
+ * run its status, its ledger, cancel, pause, resume and retry.
  */
 import { JOB_NAME } from "../jobs/define";
 import { Hono } from "hono";
@@ -48,6 +48,16 @@ runsRoutes.post("/:runId/cancel", async (c) => {
   if (!result.ok) throw domainError(result.error);
   return c.json(result.value.run);
 });
+
+// Pause and resume (src/coordinator/pause.ts): idempotent; 409 for a finished run.
+for (const action of ["pause", "resume"] as const) {
+  runsRoutes.post(`/:runId/${action}`, async (c) => {
+    const runId = runIdParam(c.req.param("runId"));
+    const result = await coordinatorFor(c.env, runId)[action]();
+    if (!result.ok) throw domainError(result.error);
+    return c.json(result.value.run);
+  });
+}
 
 runsRoutes.post("/:runId/retry", async (c) => {
   const runId = runIdParam(c.req.param("runId"));

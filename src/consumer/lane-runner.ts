@@ -11,14 +11,22 @@
  * stays far below its request limit), at most MAX_HELD. A lane hands back
  * after LANE_LIFETIME_MS, so several runs share the consumers: the queue
  * starts another lane for whatever is left.
+ *
+ * Pacing (src/coordinator/pacing.ts, health.ts) rides on the same calls: a
+ * range may come with a `notBefore` start slot, which the lane sleeps
+ * towards; a grant may say to wait (call again later instead of handing
+ * back), to give back what is held (the database is unhealthy), or to run
+ * the job's health check before the next range (runHealthCheck, on this
+ * lane's connection); its verdict goes in the next call.
  */
 import type { ChainFilter } from "../planning/keys/predicate";
-import type { LaneCall, LaneGrant, RangeReport, RangeTask } from "../coordinator/types";
+import type { HealthVerdict, LaneCall, LaneGrant, RangeReport, RangeTask } from "../coordinator/types";
 import type { AnyJob } from "../jobs/define";
 import { messageOf } from "../lib/errors";
 import { policyOf } from "../lib/error-policy";
 import { sleep } from "../lib/sleep";
 import { log, logError } from "../lib/log";
+import { runHealthCheck } from "./health-check";
 import type { Lane } from "./lane";
 import { rangeTimeout, runRange } from "./run-range";
 
@@ -55,7 +63,7 @@ function ewma(previous: number | null, sample: number, weight = 0.3): number {
 export class LaneRunner {
   private held: Held[] = [];
   private reports: RangeReport[] = [];
-  private started: Array<[number, number]> = [];
+  private started: Array<[number, number, number]> = [];
   private released: Array<[number, number]> = [];
   private inflight: Promise<void> | null = null;
   private stopped = false;
@@ -77,6 +85,10 @@ export class LaneRunner {
   private ran = 0;
   /** The range running now: aborted by the ticker past its deadline. */
   private current: { deadline: number; controller: AbortController } | null = null;
+  /** Pacing: the Coordinator asked for a health check; its verdict, to report; until when to wait before calling again. */
+  private healthDue = false;
+  private health: HealthVerdict | undefined;
+  private waitUntil = 0;
 
   constructor(
     private readonly lane: number,
@@ -95,6 +107,17 @@ export class LaneRunner {
       this.call(INITIAL_WANT);
       await this.inflight;
       for (;;) {
+        if (this.healthDue && !this.stopped) {
+          await this.checkHealth();
+          continue;
+        }
+        const notBefore = this.stopped ? undefined : this.held[0]?.notBefore;
+        if (notBefore !== undefined && notBefore > Date.now()) {
+          // Its start slot (the run's rate) has not come: sleep towards it, then look again.
+          this.maybeCall();
+          await sleep(notBefore - Date.now());
+          continue;
+        }
         const next = this.stopped ? undefined : this.held.shift();
         if (!next) {
           if (this.inflight) {
@@ -102,6 +125,12 @@ export class LaneRunner {
             continue;
           }
           if (!this.stopped && !this.exhausted && !this.expired()) {
+            const wait = Math.min(this.waitUntil, this.born + LANE_LIFETIME_MS) - Date.now();
+            if (wait > 0) {
+              // Told to wait (rate, health): not done, just not yet.
+              await sleep(wait);
+              continue;
+            }
             this.call(this.wantMore());
             continue;
           }
@@ -112,7 +141,7 @@ export class LaneRunner {
           this.released.push([next.rangeId, next.attempt]);
           continue;
         }
-        this.started.push([next.rangeId, next.attempt]);
+        this.started.push([next.rangeId, next.attempt, Date.now()]);
         if (this.paramsError !== null) {
           const error = { code: "invalid_params", message: this.paramsError };
           this.reports.push({ rangeId: next.rangeId, attempt: next.attempt, ok: false, error, durationMs: 0 });
@@ -139,6 +168,20 @@ export class LaneRunner {
       clearInterval(ticker);
       await this.handBack();
     }
+  }
+
+  /** Runs the health check the Coordinator asked for, between ranges; an unhealthy verdict gives back what is held at once. */
+  private async checkHealth(): Promise<void> {
+    this.healthDue = false;
+    const verdict = await runHealthCheck(this.connection, this.job, this.params, this.timeoutMs);
+    this.health = verdict;
+    if (!verdict.healthy) this.releaseHeld();
+    if (!this.inflight) this.call(verdict.healthy ? this.wantMore() : 0);
+  }
+
+  /** Gives back every range held and not begun. */
+  private releaseHeld(): void {
+    this.released.push(...this.held.splice(0).map((h): [number, number] => [h.rangeId, h.attempt]));
   }
 
   /** Ends the running range at its deadline; calls on a heartbeat while it runs long with no call in flight. */
@@ -187,6 +230,8 @@ export class LaneRunner {
       want,
       done,
     };
+    if (this.health) payload.health = this.health;
+    this.health = undefined;
     const sent = Date.now();
     this.inflight = this.send(payload)
       .then((grant) => {
@@ -198,9 +243,12 @@ export class LaneRunner {
         if (grant.chain !== undefined) this.chain = grant.chain;
         this.callIntervalMs = grant.callIntervalMs;
         for (const h of this.held) h.leaseUntil = grant.leaseUntil;
+        if (grant.hold) this.releaseHeld();
         this.held.push(...grant.ranges.map((r) => ({ ...r, leaseUntil: grant.leaseUntil })));
+        if (grant.checkHealth) this.healthDue = true;
+        this.waitUntil = grant.waitMs === undefined ? 0 : Date.now() + grant.waitMs;
         if (grant.stop) this.stopped = true;
-        else if (want > 0 && grant.ranges.length === 0) this.exhausted = true;
+        else if (want > 0 && grant.ranges.length === 0 && grant.waitMs === undefined) this.exhausted = true;
       })
       .finally(() => {
         this.lastCallAt = Date.now();
@@ -239,7 +287,7 @@ export class LaneRunner {
   private async handBack(): Promise<void> {
     try {
       if (this.inflight) await this.inflight.catch(() => {});
-      this.released.push(...this.held.splice(0).map((h): [number, number] => [h.rangeId, h.attempt]));
+      this.releaseHeld();
       this.call(0, true);
       await this.inflight;
       log("lane handed back", { runId: this.runId, lane: this.lane, ranges: this.ran, ms: Date.now() - this.born });

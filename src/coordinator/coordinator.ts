@@ -6,7 +6,8 @@
  * its alarm to recover leases whose messages were lost. Its concerns live in
  * modules of their own: the ledger (ledger.ts), the fold (fold.ts), failures
  * and splits (failures.ts), the governor (governor.ts), dispatch
- * (dispatch.ts), the status view (status.ts); planning is src/planning/.
+ * (dispatch.ts), pacing (pacing.ts, health.ts, pause.ts), the status view
+ * (status.ts); planning is src/planning/.
  */
 import { DurableObject } from "cloudflare:workers";
 import { getJob } from "../jobs/registry";
@@ -27,6 +28,7 @@ import type { RunSpec } from "../runs/spec";
 import { hasSchema } from "../lib/migrations";
 import { NULL_POS, planPos } from "./positions";
 import { migrate } from "./schema";
+import { expirePaused, isLive, pauseRun, resumeRun } from "./pause";
 import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
@@ -84,7 +86,7 @@ export class Coordinator extends DurableObject<Env> {
   async status(): Promise<RunStatus | null> {
     const run = this.runRow();
     if (!run) return null;
-    if (run.status === "running") await this.rearmIfLost();
+    if (isLive(run)) await this.rearmIfLost();
     return this.snapshot();
   }
 
@@ -114,7 +116,7 @@ export class Coordinator extends DurableObject<Env> {
   async cancel(): Promise<RunOutcome> {
     const run = this.runRow();
     if (!run) return failure("run_not_found", "no such run");
-    if (run.status !== "running") return failure("run_not_running", `the run is ${run.status}`);
+    if (!isLive(run)) return failure("run_not_running", `the run is ${run.status}`);
     this.ctx.storage.transactionSync(() => {
       this.ledger.setState("cancelled", "done", Date.now());
       // In-flight ranges will not be folded any more: show them as not done.
@@ -127,6 +129,16 @@ export class Coordinator extends DurableObject<Env> {
     log("run cancelled", { runId: run.run_id });
     await this.recordHistory();
     return this.existing();
+  }
+
+  /** Stops granting ranges until `resume` (pause.ts). Idempotent; a finished run is refused. */
+  async pause(): Promise<RunOutcome> {
+    return this.setPaused(true);
+  }
+
+  /** Grants ranges again after `pause`. Idempotent; a finished run is refused. */
+  async resume(): Promise<RunOutcome> {
+    return this.setPaused(false);
   }
 
   /** Re-runs the failed ranges of a finished run into the same accumulator. */
@@ -177,11 +189,12 @@ export class Coordinator extends DurableObject<Env> {
       if (next !== null) await this.ctx.storage.setAlarm(next);
       return;
     }
-    if (!run || run.status !== "running") return;
+    if (!run || !isLive(run)) return;
     const job = getJob(run.job);
     if (!job) return this.failForMissingJob(run.job);
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
+      if (run.status === "paused") return expirePaused(this.ledger, this.lanes, run, now);
       this.lanes.drop(this.lanes.expired(now, run.lease_ms, run.lease_ms));
       expireLeases(keyTypeOf(job), this.ledger, run, now);
     });
@@ -255,6 +268,8 @@ export class Coordinator extends DurableObject<Env> {
         max_attempts: o.maxAttempts,
         lease_ms: o.leaseMs,
         timeout_ms: o.timeoutMs,
+        rate_ranges: o.rateRanges,
+        rate_rows: o.rateRows,
         params: JSON.stringify(spec.params ?? null),
         accumulator: JSON.stringify(spec.chain ? startingResult(spec.chain, job) : job.combine.initial()),
         created_at: now,
@@ -282,7 +297,7 @@ export class Coordinator extends DurableObject<Env> {
   private async advance(current?: RunRow): Promise<void> {
     this.pushStatus();
     let run = current ?? this.runRow();
-    if (!run || run.status !== "running") return;
+    if (!run || !isLive(run)) return;
     const now = Date.now();
     if (run.phase === "canary" && !this.ledger.hasOpenRanges(true)) {
       if (this.ledger.hasFailedRanges(true)) {
@@ -304,7 +319,7 @@ export class Coordinator extends DurableObject<Env> {
       this.ctx.waitUntil(this.recordHistory());
       return;
     }
-    if (run.send_failing_since !== null && now - run.send_failing_since > sendGiveUpMs(run)) {
+    if (run.status === "running" && run.send_failing_since !== null && now - run.send_failing_since > sendGiveUpMs(run)) {
       await this.failRun("queue_unavailable", `the queue refused every lane start for ${Math.round((now - run.send_failing_since) / 1000)} s: ${run.error ?? ""}`);
       return;
     }
@@ -324,6 +339,17 @@ export class Coordinator extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(wake);
       this.armedFor = wake;
     }
+  }
+
+  private async setPaused(paused: boolean): Promise<RunOutcome> {
+    const now = Date.now();
+    const done = this.ctx.storage.transactionSync(() => (paused ? pauseRun : resumeRun)(this.ledger, this.runRow(), now));
+    if (!done.ok) return done;
+    if (done.changed) {
+      await this.advance();
+      await this.recordHistory();
+    }
+    return this.existing();
   }
 
   /** Tells watchers the ledger moved; the snapshot is taken when the push goes out. */
@@ -395,7 +421,7 @@ export class Coordinator extends DurableObject<Env> {
    */
   private async failRun(code: string, error: string): Promise<void> {
     const run = this.runRow();
-    if (!run || run.status !== "running") return;
+    if (!run || !isLive(run)) return;
     this.ctx.storage.transactionSync(() => {
       const now = Date.now();
       this.ledger.setState("failed", run.phase, now, error);

@@ -15,6 +15,8 @@ import { messageOf } from "../lib/errors";
 import { logError } from "../lib/log";
 import type { Lanes } from "./lanes";
 import type { Ledger, RunRow } from "./ledger";
+import { laneLimit } from "./pacing";
+import { taskOf } from "./task";
 import type { LaneMessage, RangeTask } from "./types";
 
 /** Lane starts one run keeps in the queue at once: one consumer invocation's worth (max_batch_size). */
@@ -30,13 +32,15 @@ export function laneMessage(run: RunRow, lane: number): LaneMessage {
 }
 
 /**
- * Books and sends lane starts up to the run's effective concurrency, while
+ * Books and sends lane starts up to the run's lane limit (its effective
+ * concurrency, unless it is paused or unhealthy), while
  * there is due work. A refused send unbooks its lanes and is counted; the
  * caller's wake-up resends it with backoff. Returns how many lanes started.
  */
 export async function startLanes(ledger: Ledger, lanes: Lanes, queue: Queue<LaneMessage>, run: RunRow, now: number): Promise<number> {
   const { total, starting } = lanes.count();
-  const room = Math.min(run.effective_concurrency - total, MAX_STARTING_LANES - starting);
+  // Paused: no lane; unhealthy: one, to re-run the health check (pacing.ts).
+  const room = Math.min(laneLimit(run) - total, MAX_STARTING_LANES - starting);
   if (room <= 0) return 0;
   // No more starting lanes than there is due work for them.
   const want = Math.min(room, ledger.countDue(now, run.phase === "canary", MAX_STARTING_LANES) - starting);
@@ -57,12 +61,7 @@ export async function startLanes(ledger: Ledger, lanes: Lanes, queue: Queue<Lane
 
 /** Ranges for a lane: up to `want` (capped), leased until `until`, in key order. */
 export function grantRanges(ledger: Ledger, run: RunRow, lane: number, want: number, now: number, until: number): RangeTask[] {
-  return ledger
-    .lease(Math.min(Math.max(0, want), MAX_GRANT), now, until, lane, run.phase === "canary")
-    .map((r) => ({
-      rangeId: r.id, attempt: r.attempt, start: r.start, end: r.end, endExclusive: r.end_exclusive === 1, nulls: r.nulls === 1,
-      ...(r.ancestors ? { ancestors: r.ancestors } : {}),
-    }));
+  return ledger.lease(Math.min(Math.max(0, want), MAX_GRANT), now, until, lane, run.phase === "canary").map(taskOf);
 }
 
 /** How long the run has been unable to start lanes before it fails: the queue is not coming back. */
@@ -80,7 +79,7 @@ export function nextWake(ledger: Ledger, lanes: Lanes, run: RunRow, now: number)
   const candidates: Array<number | null> = [ledger.firstLeaseEnd(), lanes.firstDeadline(run.lease_ms, run.lease_ms)];
   if (run.send_failures > 0) {
     candidates.push(now + Math.min(RESEND_BASE_MS * 2 ** (run.send_failures - 1), RESEND_MAX_MS));
-  } else if (lanes.count().total < run.effective_concurrency) {
+  } else if (lanes.count().total < laneLimit(run)) {
     candidates.push(ledger.firstRetryAfter(now));
   }
   const times = candidates.filter((t): t is number => t !== null);

@@ -52,6 +52,21 @@ export interface RunRow {
   effects_deleted_at: number | null;
   /** A run of an incremental job's chain: its record as JSON (src/incremental/run-chain.ts); null otherwise. */
   chain: string | null;
+  /** The run's rate limits (null: none); see pacing.ts. */
+  rate_ranges: number | null;
+  rate_rows: number | null;
+  /** Each limit's theoretical arrival time (epoch ms): the earliest start slot it allows next. */
+  pace_ranges_at: number;
+  pace_rows_at: number;
+  /** The health check's last verdict; null until the first one (see health.ts). */
+  health: "healthy" | "unhealthy" | null;
+  health_reason: string | null;
+  health_checked_at: number | null;
+  /** The open request to a lane to run the check. */
+  health_asked_at: number | null;
+  health_asked_lane: number | null;
+  /** When the run was paused by hand; null while it is not paused. */
+  paused_at: number | null;
 }
 
 export interface RangeRow {
@@ -86,6 +101,10 @@ export interface RangeRow {
   oversized: number;
   /** Rows the plan expected, where it knows. */
   estimate: number | null;
+  /** When a lane began its latest attempt (the lane's clock, epoch ms). */
+  started_at: number | null;
+  /** Rows its latest grant was charged for under a rows-per-second limit; corrected by the rows it reports. */
+  paced_rows: number | null;
 }
 
 export interface LeasedRange {

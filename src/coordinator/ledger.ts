@@ -17,6 +17,13 @@ const MAX_PARAMS = 100;
 const INSERT_CHUNK = 9; // 11 parameters a row
 const MAX_ERROR_TEXT = 2000;
 
+/** The run row's pacing columns: the only names `setPacing` writes. */
+type PacingField =
+  | "pace_ranges_at" | "pace_rows_at" | "health" | "health_reason" | "health_checked_at" | "health_asked_at" | "health_asked_lane" | "paused_at";
+const PACING_FIELDS = new Set<PacingField>([
+  "pace_ranges_at", "pace_rows_at", "health", "health_reason", "health_checked_at", "health_asked_at", "health_asked_lane", "paused_at",
+]);
+
 export class Ledger {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -29,18 +36,21 @@ export class Ledger {
       RunRow,
       | "rows" | "error" | "finished_at" | "updated_at" | "healthy_streak" | "last_overload_at" | "effective_concurrency" | "canary_finished_at"
       | "lane_calls" | "next_lane" | "send_failures" | "send_failing_since" | "effects_deleted_at" | "nonce" | "effects" | "chain"
-    > & { effects?: number },
+      | "rate_ranges" | "rate_rows" | "pace_ranges_at" | "pace_rows_at"
+      | "health" | "health_reason" | "health_checked_at" | "health_asked_at" | "health_asked_lane" | "paused_at"
+    > & { effects?: number } & Partial<Pick<RunRow, "rate_ranges" | "rate_rows">>,
   ): void {
     // The run's nonce is drawn here, once: random, never derived from the run id.
     const nonce = crypto.randomUUID();
     this.sql.exec(
       `INSERT INTO run (id, run_id, job, status, phase, bounds_start, bounds_end, snapshot_end, split, canary_ranges, rows_per_range,
          concurrency, effective_concurrency, max_attempts, lease_ms, timeout_ms, params, accumulator, created_at, updated_at, planning_ms,
-         key_type, bounds_end_exclusive, nonce, effects)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         key_type, bounds_end_exclusive, nonce, effects, rate_ranges, rate_rows)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.run_id, row.job, row.status, row.phase, row.bounds_start, row.bounds_end, row.snapshot_end, row.split, row.canary_ranges,
       row.rows_per_range, row.concurrency, row.concurrency, row.max_attempts, row.lease_ms, row.timeout_ms, row.params,
       row.accumulator, row.created_at, row.created_at, row.planning_ms, row.key_type, row.bounds_end_exclusive, nonce, row.effects ?? 0,
+      row.rate_ranges ?? null, row.rate_rows ?? null,
     );
   }
 
@@ -138,15 +148,16 @@ export class Ledger {
    * Leases up to `n` due pending ranges (only canary ones if asked) to `lane`
    * until `until`: each gets a fresh attempt number, never one used before.
    */
-  lease(n: number, now: number, until: number, lane: number, canaryOnly = false): LeasedRange[] {
+  lease(n: number, now: number, until: number, lane: number, canaryOnly = false, pacedRows: number | null = null): LeasedRange[] {
     if (n <= 0) return [];
     const leased = this.sql
       .exec<LeasedRange & { parent: number | null } & Rec>(
-        `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, lane = ?, not_before = NULL, updated_at = ?
+        `UPDATE ranges SET status = 'running', attempt = attempt + 1, lease_until = ?, lane = ?, not_before = NULL, updated_at = ?,
+           paced_rows = ?
          WHERE id IN (SELECT id FROM ranges WHERE status = 'pending' AND coalesce(not_before, 0) <= ? AND canary >= ?
                       ORDER BY id LIMIT ?)
          RETURNING id, start, end, end_exclusive, nulls, attempt, parent`,
-        until, lane, now, now, canaryOnly ? 1 : 0, n,
+        until, lane, now, pacedRows, now, canaryOnly ? 1 : 0, n,
       )
       .toArray()
       .sort((a, b) => a.id - b.id);
@@ -209,17 +220,23 @@ export class Ledger {
     this.sql.exec("UPDATE ranges SET lease_until = ? WHERE lane = ? AND status = 'running'", until, lane);
   }
 
-  /** Notes that a lane began running these attempts (a range that never began is not to blame for its lease). */
-  markStarted(pairs: ReadonlyArray<readonly [number, number]>): void {
-    const per = Math.floor(MAX_PARAMS / 2);
-    for (let i = 0; i < pairs.length; i += per) {
-      const chunk = pairs.slice(i, i + per);
-      this.sql.exec(
-        `UPDATE ranges SET started_attempt = v.column2 FROM (VALUES ${chunk.map(() => "(?, ?)").join(", ")}) AS v
-         WHERE ranges.id = v.column1 AND ranges.attempt = v.column2 AND ranges.status = 'running'`,
-        ...chunk.flat(),
-      );
-    }
+  /**
+   * Notes that a lane began running these attempts, and when (a range that
+   * never began is not to blame for its lease). An attempt given back while
+   * the lane began it anyway (a pause it had not heard of yet) is noted too:
+   * the start times are what the pacing tests read.
+   */
+  markStarted(started: ReadonlyArray<readonly [number, number, number]>): void {
+    if (!started.length) return;
+    // One statement for the whole call, whatever its size: a lane notes every range it begins.
+    // The `+` keeps SQLite off the status indexes, which would walk every pending range
+    // for each call; by id, it looks up just the ranges named.
+    this.sql.exec(
+      `UPDATE ranges SET started_attempt = s.attempt, started_at = s.at
+       FROM (SELECT value ->> 0 AS id, value ->> 1 AS attempt, value ->> 2 AS at FROM json_each(?)) AS s
+       WHERE ranges.id = s.id AND ranges.attempt = s.attempt AND +ranges.status IN ('running', 'pending')`,
+      JSON.stringify(started),
+    );
   }
 
   /**
@@ -277,6 +294,27 @@ export class Ledger {
   /** Running ranges of a stopped run go back to pending: their reports will not be folded. */
   releaseRunning(): void {
     this.sql.exec("UPDATE ranges SET status = 'pending', lease_until = NULL, lane = NULL WHERE status = 'running'");
+  }
+
+  /**
+   * Gives back running ranges without spending their attempts: the ones no
+   * lane began (a pause), or, with `expiredBy`, every one whose lease ended
+   * by then (a paused run's leases end without failing anything).
+   */
+  giveBack(maxAttempts: number, now: number, expiredBy: number | null = null): number {
+    return this.sql.exec(
+      `UPDATE ranges SET status = 'pending', lane = NULL, lease_until = NULL, updated_at = ?,
+         attempt_limit = coalesce(attempt_limit, ?) + 1
+       WHERE status = 'running' AND (CASE WHEN ? IS NULL THEN coalesce(started_attempt, -1) <> attempt ELSE lease_until <= ? END)`,
+      now, maxAttempts, expiredBy, expiredBy,
+    ).rowsWritten;
+  }
+
+  /** Sets fields of the run row that pacing keeps (pacing.ts, health.ts, pause.ts). */
+  setPacing(fields: Partial<Pick<RunRow, PacingField>>): void {
+    const entries = Object.entries(fields).filter(([k]) => PACING_FIELDS.has(k as PacingField));
+    if (!entries.length) return;
+    this.sql.exec(`UPDATE run SET ${entries.map(([k]) => `${k} = ?`).join(", ")} WHERE id = 1`, ...entries.map(([, v]) => v ?? null));
   }
 
   /** Every pending or running range fails with `code`: the run stopped for a reason outside them. */

@@ -103,7 +103,22 @@ const MIGRATIONS: string[] = [
    CREATE INDEX ranges_oversized ON ranges (status) WHERE oversized = 1;
    ALTER TABLE run ADD COLUMN key_type TEXT NOT NULL DEFAULT 'integer';
    ALTER TABLE run ADD COLUMN bounds_end_exclusive INTEGER NOT NULL DEFAULT 0;`,
-  `SELECT 5;`,
+  // Pacing (pacing.ts, health.ts, pause.ts). The rate limits and their
+  // theoretical arrival times (GCRA), the health check's last verdict and
+  // open request, when the run was paused; per range, when a lane began it
+  // and the rows its grant was charged for.
+  `ALTER TABLE run ADD COLUMN rate_ranges REAL;
+   ALTER TABLE run ADD COLUMN rate_rows REAL;
+   ALTER TABLE run ADD COLUMN pace_ranges_at REAL NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN pace_rows_at REAL NOT NULL DEFAULT 0;
+   ALTER TABLE run ADD COLUMN health TEXT;
+   ALTER TABLE run ADD COLUMN health_reason TEXT;
+   ALTER TABLE run ADD COLUMN health_checked_at INTEGER;
+   ALTER TABLE run ADD COLUMN health_asked_at INTEGER;
+   ALTER TABLE run ADD COLUMN health_asked_lane INTEGER;
+   ALTER TABLE run ADD COLUMN paused_at INTEGER;
+   ALTER TABLE ranges ADD COLUMN started_at INTEGER;
+   ALTER TABLE ranges ADD COLUMN paced_rows REAL;`,
   // Exactly-once effects (docs/exactly-once.md): the run's random nonce that
   // keys its records in the user's database, whether it has records there and
   // when they were deleted; the `dropped` state of ranges whose split

@@ -5,6 +5,7 @@ import { chainOf } from "../incremental/run-chain";
 import { incrementalStatus } from "../incremental/chain";
 import type { Json } from "../jobs/define";
 import type { Ledger, RunRow } from "./ledger";
+import { pacingStatus } from "./pacing";
 import type { CanaryStatus, RangeState, RunError, RunStatus } from "./types";
 
 const MAX_ERRORS_SHOWN = 100;
@@ -48,6 +49,7 @@ export function runStatus(ledger: Ledger, run: RunRow, lanes: number): RunStatus
     planningMs: run.planning_ms,
     rows: run.rows,
     canary: canaryStatus(ledger, run, total),
+    pacing: pacingStatus(run, Date.now()),
     result: JSON.parse(run.accumulator) as Json,
     incremental: chainStatus(run),
     errors,
@@ -86,6 +88,8 @@ export interface RangeView {
   parent: number | null;
   rows: number | null;
   durationMs: number | null;
+  /** When a lane began the range's latest attempt; it ended `durationMs` later. */
+  startedAt: string | null;
   error: { code: string | null; message: string } | null;
   updatedAt: string | null;
 }
@@ -114,6 +118,7 @@ export function rangePage(ledger: Ledger, status: RangeState | null, afterId: nu
       parent: r.parent,
       rows: r.rows,
       durationMs: r.duration_ms,
+      startedAt: iso(r.started_at),
       error: r.error_code !== null || r.error_message !== null ? { code: r.error_code, message: r.error_message ?? "" } : null,
       updatedAt: iso(r.updated_at),
     })),

@@ -5,7 +5,7 @@
 import type { Coordinator } from "./coordinator";
 
 /** The Coordinator's RPC surface as callers see it. */
-export type CoordinatorRpc = Pick<Coordinator, "create" | "status" | "lane" | "cancel" | "retry" | "ranges" | "strip" | "watch">;
+export type CoordinatorRpc = Pick<Coordinator, "create" | "status" | "lane" | "cancel" | "pause" | "resume" | "retry" | "ranges" | "strip" | "watch">;
 
 /**
  * The stub for a run's Coordinator. The generated stub type maps every method

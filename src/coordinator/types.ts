@@ -44,20 +44,30 @@ export interface RangeTask {
    * records and take their locks along this chain (src/db/effects.ts).
    */
   ancestors?: number[];
+  /** Pacing: do not begin the range before this time (epoch ms); absent when it may begin at once. */
+  notBefore?: number;
+}
+
+/** A health check's verdict, as the lane that ran it reports it (see src/coordinator/health.ts). */
+export interface HealthVerdict {
+  healthy: boolean;
+  reason: string | null;
 }
 
 /** A lane's call to its run's Coordinator: what it finished, what it started, how many more ranges it wants. */
 export interface LaneCall {
   lane: number;
   reports: RangeReport[];
-  /** Ranges (with their attempt) the lane began running since its last call. */
-  started: Array<[rangeId: number, attempt: number]>;
+  /** Ranges (with their attempt) the lane began running since its last call, and when (epoch ms). */
+  started: Array<[rangeId: number, attempt: number, startedAt: number]>;
   /** Leased ranges the lane gives back without running them; their attempts are not spent. */
   release: Array<[rangeId: number, attempt: number]>;
   /** How many more ranges to lease now. */
   want: number;
   /** The lane is handing back: it will call no more. */
   done: boolean;
+  /** The verdict of the health check the Coordinator asked this lane to run, once it has run. */
+  health?: HealthVerdict;
 }
 
 /** The Coordinator's answer to a lane. */
@@ -77,6 +87,30 @@ export interface LaneGrant {
   chain?: ChainFilter | null;
   /** How often the lane should call at most, so all of the run's lanes together stay well within what one Coordinator serves. */
   callIntervalMs: number;
+  /**
+   * Pacing: no range was granted because of the rate, the health check or a
+   * pause; call again after this long (instead of handing back). Absent otherwise.
+   */
+  waitMs?: number;
+  /** Give back the ranges held and not begun: the database is unhealthy. */
+  hold?: boolean;
+  /** Run the job's health check before the next range, and report its verdict in the next call. */
+  checkHealth?: boolean;
+}
+
+/** Why dispatch is going at the pace it is (`GET /api/runs/:runId`, `pacing`). */
+export interface PacingStatus {
+  /**
+   * `running`: granting as fast as the concurrency allows; `waiting-rate`:
+   * held back by the rate limit; `unhealthy`: the health check failed, no
+   * range starts; `paused`: paused by hand.
+   */
+  state: "running" | "waiting-rate" | "unhealthy" | "paused";
+  reason: string | null;
+  rate: { rangesPerSecond: number | null; rowsPerSecond: number | null };
+  /** The last health check; null for a job without one, or before its first verdict. */
+  health: { healthy: boolean; reason: string | null; checkedAt: string } | null;
+  pausedAt: string | null;
 }
 
 export interface RangeFailure {
@@ -136,6 +170,8 @@ export interface RunStatus {
   rows: number;
   /** The canary window and what it measured; null when the run had none. */
   canary: CanaryStatus | null;
+  /** Rate limit, health check and pause: why ranges start at the pace they do. */
+  pacing: PacingStatus;
   result: Json;
   /** A run of an incremental job's chain: its mode, base run, the keys it processed and the watermark it leaves (docs/incremental.md); null otherwise. */
   incremental: IncrementalStatus | null;

@@ -10,7 +10,7 @@ import { triggerOf, type Trigger } from "../runs/run-id";
 /** A run's status, or `skipped`: a scheduled run not started because the previous one was still going. */
 export type HistoryStatus = RunState | "skipped";
 
-export const HISTORY_STATUSES: readonly HistoryStatus[] = ["running", "succeeded", "failed", "cancelled", "skipped"];
+export const HISTORY_STATUSES: readonly HistoryStatus[] = ["running", "paused", "succeeded", "failed", "cancelled", "skipped"];
 
 /** What the index stores; times are epoch milliseconds. */
 export interface HistoryEntry {
@@ -54,9 +54,9 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
-/** Final statuses never change again, except a `failed` run that is retried. */
+/** Final statuses never change again, except a `failed` run that is retried. A paused run is still going. */
 export function isActive(status: HistoryStatus): boolean {
-  return status === "running";
+  return status === "running" || status === "paused";
 }
 
 export function toView(entry: HistoryEntry): HistoryView {

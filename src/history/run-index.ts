@@ -111,7 +111,7 @@ export class RunIndex extends DurableObject<Env> {
   async active(job: string, limit: number): Promise<HistoryEntry[]> {
     return this.sql
       .exec<Row>(
-        `SELECT * FROM runs WHERE job = ? AND status IN ('planning', 'running')
+        `SELECT * FROM runs WHERE job = ? AND status IN ('planning', 'running', 'paused')
          ORDER BY created_at DESC, run_id DESC LIMIT ?`,
         job, limit,
       )

@@ -63,6 +63,29 @@ export interface ProcessContext<P> {
   runId: string;
 }
 
+/** What a job's `healthCheck` gets: like `process`, without a range. */
+export interface HealthContext<P> {
+  /** Tagged-template SQL on the lane's own connection (one of the run's `concurrency`). */
+  sql: Sql;
+  params: P;
+  /** Aborted when the check runs past the range timeout (`timeoutSeconds`). */
+  signal: AbortSignal;
+}
+
+/** A health check's answer. `reason` is shown in the run's status while it is unhealthy. */
+export interface Health {
+  healthy: boolean;
+  reason?: string;
+}
+
+/** A run's rate limit; see src/coordinator/pacing.ts. */
+export interface Rate {
+  /** Most ranges begun per second, over every 10-second window. */
+  rangesPerSecond?: number;
+  /** Most rows per second (as `rowsOf` counts them), over every 10-second window. */
+  rowsPerSecond?: number;
+}
+
 /** How range results fold into one. `merge` must be associative and commutative. */
 export interface Combine<R> {
   initial(): R;
@@ -144,6 +167,26 @@ export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer">
    * cumulative result; `version`: bump it to force a full run.
    */
   incremental?: true | IncrementalConfig;
+  /** Default rate limit; a run body's `rate` overrides it field by field. */
+  rate?: Rate;
+  /**
+   * A check of the database's health, run by rangemap between ranges on a
+   * lane's own connection (so it counts against `concurrency`), at most once
+   * per `healthCheckSeconds`. While it answers `healthy: false` (or throws),
+   * no range starts; the run's status says why. Statements run in a
+   * transaction that is rolled back.
+   *
+   * @example
+   * async healthCheck({ sql }) {
+   *   const [row] = await sql<{ lag: number | null }>`
+   *     SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS lag`;
+   *   const lag = row?.lag ?? 0;
+   *   return lag < 30 ? { healthy: true } : { healthy: false, reason: `replica lag ${Math.round(lag)} s` };
+   * }
+   */
+  healthCheck?(ctx: HealthContext<P>): Promise<Health>;
+  /** Seconds between health checks (default 10). */
+  healthCheckSeconds?: number;
   /** Optional schema for run parameters (absent parameters arrive as `undefined`). */
   params?: ZodType<P, ZodTypeDef, unknown>;
   process(range: Range<KeyOf<T>>, ctx: ProcessContext<P>): Promise<R>;
@@ -238,6 +281,15 @@ function positiveInt(name: string, field: string, value: number): number {
     throw new TypeError(`job ${name}: ${field} must be a positive integer`);
   }
   return value;
+}
+
+function rateOf(name: string, rate: Rate): Rate {
+  for (const [field, value] of Object.entries(rate)) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+      throw new TypeError(`job ${name}: rate.${field} must be a positive number`);
+    }
+  }
+  return rate;
 }
 
 function splitOf(name: string, value: string): Split {
@@ -341,5 +393,7 @@ export function defineJob<R extends Json, P = undefined, T extends KeyTypeName =
     timeoutSeconds: positiveInt(name, "timeoutSeconds", config.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds),
     rowsOf: config.rowsOf ?? defaultRowsOf(name, config.combine.initial()),
     ...(config.writes === undefined ? {} : { writes: writesOf(name, config.writes) }),
+    ...(config.rate ? { rate: rateOf(name, config.rate) } : {}),
+    ...(config.healthCheckSeconds !== undefined ? { healthCheckSeconds: positiveInt(name, "healthCheckSeconds", config.healthCheckSeconds) } : {}),
   };
 }

@@ -4,8 +4,12 @@
  * the one definition.
  */
 
-/** A run is planned inside the request that creates it, so it is `running` from the moment it exists. */
-export type RunState = "running" | "succeeded" | "failed" | "cancelled";
+/**
+ * A run is planned inside the request that creates it, so it is `running`
+ * from the moment it exists. `paused` (by hand, `POST /api/runs/:runId/pause`)
+ * is not finished: nothing new starts until it is resumed.
+ */
+export type RunState = "running" | "paused" | "succeeded" | "failed" | "cancelled";
 
 /**
  * A run in one of these states changes no more (until a retry).

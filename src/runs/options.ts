@@ -6,7 +6,8 @@
  *   3. the global default (`JOB_DEFAULTS` in src/jobs/define.ts).
  *
  * Options: rowsPerRange, split, canary, concurrency, maxAttempts,
- * leaseSeconds, timeoutSeconds. `defineJob` folds 3 into 2 at load time (a
+ * leaseSeconds, timeoutSeconds, rate (field by field: a body's
+ * `rate.rowsPerSecond` leaves the job's `rate.rangesPerSecond` in force). `defineJob` folds 3 into 2 at load time (a
  * job's `split`, `canary`, … are its own value or the global one), so here a
  * run takes the body's value or else the job's; `GET /api/jobs` shows the
  * same job values. Global defaults: balanced split (even ranges whatever the
@@ -37,6 +38,9 @@ export interface RunOptions {
   leaseMs: number;
   timeoutMs: number;
   canary: boolean | number;
+  /** Rate limits (null: none). */
+  rateRanges: number | null;
+  rateRows: number | null;
 }
 
 /**
@@ -57,6 +61,8 @@ export function resolveOptions(spec: RunSpec, job: AnyJob, db: Pick<ConnectorLim
     // A batch may run two ranges per lane in turn, so a range gets at most half the lease.
     timeoutMs: Math.min(requestedMs, Math.floor(leaseMs / 2), db.maxStatementMs ?? Infinity),
     canary: spec.canary ?? job.canary,
+    rateRanges: spec.rate?.rangesPerSecond ?? job.rate?.rangesPerSecond ?? null,
+    rateRows: spec.rate?.rowsPerSecond ?? job.rate?.rowsPerSecond ?? null,
   };
 }
 

@@ -3,7 +3,7 @@
  * and cron all produce one, and the Coordinator plans from it.
  */
 import type { ChainStart } from "../incremental/chain";
-import type { Json } from "../jobs/define";
+import type { Json, Rate } from "../jobs/define";
 import type { Split } from "../planning/keys/key-type";
 
 /** A validated request to start a run; unset fields take the job's defaults. */
@@ -25,6 +25,8 @@ export interface RunSpec {
   maxAttempts?: number;
   leaseSeconds?: number;
   timeoutSeconds?: number;
+  /** Overrides the job's `rate` field by field. */
+  rate?: Rate;
   params?: Json;
   /** An incremental job's run over the whole key space: true folds only new keys onto the last result; unset: the trigger's default (docs/incremental.md). */
   incremental?: boolean;

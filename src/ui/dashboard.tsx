@@ -90,6 +90,7 @@ function Page() {
                   <select id="filter-status">
                     <option value="">all</option>
                     <option>running</option>
+                    <option>paused</option>
                     <option>succeeded</option>
                     <option>failed</option>
                     <option>cancelled</option>
@@ -113,11 +114,14 @@ function Page() {
                 <span id="run-job" /> <span id="run-status" class="badge" />
               </h1>
               <div class="row">
+                <button id="pause" type="button" disabled>Pause</button>
+                <button id="resume" type="button" hidden>Resume</button>
                 <button id="cancel" type="button" class="danger" disabled>Cancel</button>
                 <button id="retry" type="button" disabled>Retry failed</button>
               </div>
             </div>
             <p class="muted mono" id="run-id" />
+            <p id="run-pacing" class="pacing" hidden />
             <div class="card">
               <div id="progress" class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
                 <div id="progress-fill" class="fill" />

@@ -7,6 +7,7 @@
  *
  * Besides the fault jobs of ./faults.ts, the writing jobs of ./writes.ts and
  * the archive jobs of ./archive.ts (exactly-once against at-least-once):
+ * the pacing jobs of ./pacing.ts:
  * - `sum-t-*`: the `orders-total` aggregate over the key-space fixtures of
  *   test/setup/fixtures.ts (`sleepMs` slows each range);
  * - `test-cron-skip`, `test-cron-allow`: slow jobs on schedules of their own
@@ -27,6 +28,7 @@ import { commit, write } from "./writes";
 import { archive, archiveAtLeastOnce } from "./archive";
 import { keyTimeJobs } from "./keys-time";
 import { incNullable, incOrders } from "./incremental";
+import { health, paced } from "./pacing";
 
 /** `sum-<table>`: count and exact total of `amount` over a fixture table; `sleepMs` slows each range. */
 function sumJob(table: string, allowUnindexedKey = false) {
@@ -105,6 +107,8 @@ export const jobs = [
   nullableRefused,
   archive,
   archiveAtLeastOnce,
+  paced,
+  health,
   ...fixtures,
   slowScheduledJob("test-cron-skip", SKIP_CRON, "skip"),
   slowScheduledJob("test-cron-allow", ALLOW_CRON, "allow"),

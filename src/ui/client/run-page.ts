@@ -34,11 +34,12 @@ export function openRun(id: string): void {
   void follow(page);
 }
 
-async function cancel(): Promise<void> {
+/** Cancel, pause or resume: the answer is the run's new status. */
+async function act(action: "cancel" | "pause" | "resume"): Promise<void> {
   const page = currentPage();
   if (!page) return;
   try {
-    render(await api<RunView>("POST", `/api/runs/${page.id}/cancel`));
+    render(await api<RunView>("POST", `/api/runs/${page.id}/${action}`));
   } catch (err) {
     $("run-message").textContent = messageOf(err);
   }
@@ -60,7 +61,7 @@ async function retry(): Promise<void> {
 
 /** The buttons, and the elapsed time between events. */
 export function wireRunPage(): void {
-  $("cancel").addEventListener("click", () => void cancel());
+  for (const action of ["cancel", "pause", "resume"] as const) $(action).addEventListener("click", () => void act(action));
   $("retry").addEventListener("click", () => void retry());
   setInterval(() => {
     const run = currentPage()?.run;

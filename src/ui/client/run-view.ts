@@ -48,6 +48,22 @@ function renderChain(run: RunView): void {
   el.textContent = parts.join("; ");
 }
 
+/** The pause and resume buttons, and why the run is held back (paused, unhealthy, at its rate), if it is. */
+function renderPacing(run: RunView, final: boolean): void {
+  const paused = run.status === "paused";
+  const pause = byId("pause", HTMLButtonElement);
+  pause.hidden = paused;
+  pause.disabled = final;
+  const resume = byId("resume", HTMLButtonElement);
+  resume.hidden = !paused;
+  resume.disabled = !paused;
+  const line = $("run-pacing");
+  const shown = !final && run.pacing.state !== "running";
+  line.hidden = !shown;
+  line.textContent = shown ? `${run.pacing.state}: ${run.pacing.reason ?? ""}` : "";
+  line.setAttribute("data-state", shown ? run.pacing.state : "");
+}
+
 /** Shows `run` on the open run page (if any). */
 export function render(run: RunView): void {
   const page = currentPage();
@@ -75,7 +91,8 @@ export function render(run: RunView): void {
   $("stat-conc").textContent = `${run.concurrency.effective} / ${run.concurrency.limit}`;
   renderChain(run);
   $("result").textContent = JSON.stringify(run.result, null, 2);
-  byId("cancel", HTMLButtonElement).disabled = run.status !== "running";
+  byId("cancel", HTMLButtonElement).disabled = final;
+  renderPacing(run, final);
   byId("retry", HTMLButtonElement).disabled = !(run.status === "failed" && r.failed > 0);
   renderErrors(run.errors);
   if (!was || was.updatedAt !== run.updatedAt || was.status !== run.status) scheduleStrip(page, final);

@@ -36,6 +36,7 @@ export interface RunView {
   ranges: RangeCounts;
   concurrency: { limit: number; effective: number };
   lanes: { active: number; calls: number };
+  pacing: { state: "running" | "waiting-rate" | "unhealthy" | "paused"; reason: string | null };
   rows: number;
   result: unknown;
   /** A run of an incremental job's chain (docs/incremental.md); null otherwise. */
