@@ -154,7 +154,7 @@ async function local(rows: number, first: boolean): Promise<void> {
     for (const c of RANGEMAP_C) {
       for (const [name, job] of [["rangemapPushdown", "orders-total"], ["rangemapPull", "orders-pull"]] as const) {
         await measure(base(name, c), truth, async () => {
-          const { run, seconds, extras } = await rangemapScenario(api, databaseName(rows), job, { split: "uniform", rowsPerRange: width, concurrency: c, canary: false });
+          const { run, seconds, extras } = await rangemapScenario(api, databaseName(rows), job, { split: "uniform", start: "1", rowsPerRange: width, concurrency: c, canary: false });
           return { answer: answerOf(run), seconds, extras };
         });
       }
@@ -171,7 +171,7 @@ async function local(rows: number, first: boolean): Promise<void> {
     async (api) => {
       for (const [name, job] of [["rangemapPushdownHyperdrive", "orders-total"], ["rangemapPullHyperdrive", "orders-pull"]] as const) {
         await measure(base(name, 8), truth, async () => {
-          const { run, seconds, extras } = await rangemapScenario(api, databaseName(rows), job, { split: "uniform", rowsPerRange: width, concurrency: 8, canary: false });
+          const { run, seconds, extras } = await rangemapScenario(api, databaseName(rows), job, { split: "uniform", start: "1", rowsPerRange: width, concurrency: 8, canary: false });
           return { answer: answerOf(run), seconds, extras };
         });
       }
@@ -217,7 +217,7 @@ async function rtt(): Promise<boolean> {
     await measure(base("handRolledPushdown"), truth, async () => ({ answer: await handRolledPushdown(work) }));
     await withStack(RTT.rows, slow.toString(), "rtt", { COORDINATOR_RPC_DELAY_MS: String(RTT.rpcDelayMs) }, async (api) => {
       await measure(base("rangemapPushdown"), truth, async () => {
-        const body = { split: "uniform", rowsPerRange: width, concurrency: RTT.concurrency, canary: false };
+        const body = { split: "uniform", start: "1", rowsPerRange: width, concurrency: RTT.concurrency, canary: false };
         const { run, seconds, extras } = await rangemapScenario(api, databaseName(RTT.rows), "orders-total", body);
         return { answer: answerOf(run), seconds, extras };
       });
