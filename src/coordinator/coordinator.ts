@@ -16,7 +16,7 @@ import { cleanEffects, effectsDeleteAt, prepareEffects } from "./effects";
 import { expireLeases } from "./failures";
 import { answerLane } from "./lane-call";
 import { Lanes } from "./lanes";
-import { Ledger, type NewRange, type RunRow } from "./ledger";
+import { Ledger, type RunRow } from "./ledger";
 import { log, logError } from "../lib/log";
 import { historyEntry, recordRun } from "../history/record";
 import { failure, type Outcome } from "../lib/domain-error";
@@ -26,8 +26,8 @@ import { connectorFor } from "../db/connector";
 import { canaryCount, resolveOptions } from "../runs/options";
 import type { RunSpec } from "../runs/spec";
 import { hasSchema } from "../lib/migrations";
-import { NULL_POS, planPos } from "./positions";
 import { migrate } from "./schema";
+import { writeRanges } from "./write-ranges";
 import { expirePaused, isLive, pauseRun, resumeRun } from "./pause";
 import { runStatus } from "./status";
 import { rangePage, type RangePage } from "./status";
@@ -36,8 +36,6 @@ import { Watchers } from "./watch";
 import { isFinished, type LaneCall, type LaneGrant, type LaneMessage, type RangeState, type RunOutcome, type RunStatus } from "./types";
 import { chainRecord, chainWindow, reportToChain, saveChain, settleReconciliation, startingResult } from "../incremental/run-chain";
 
-/** Ranges written to the ledger per transaction while a run is planned. */
-const PLAN_CHUNK = 10_000;
 /** An alarm this far past due is taken as lost (see rearmIfLost). */
 const ALARM_OVERDUE_MS = 5_000;
 
@@ -219,36 +217,10 @@ export class Coordinator extends DurableObject<Env> {
     const snapshotEnd = planned.value.snapshotEnd || spec.chain !== undefined;
     const chain = spec.chain ? chainRecord(keyTypeOf(job), spec.chain, bounds) : null;
     const canary = canaryCount(count, o.rowsPerRange, o.canary);
-    // The ranges go in chunk by chunk, each in a transaction of its own, so a
-    // million of them never sit in memory or in one transaction. The run row
-    // goes in last: until it does, no run exists here, and a retried create
-    // starts over from an empty ledger.
-    this.ledger.clearRanges();
-    let chunk: NewRange[] = [];
-    let inserted = 0;
-    const flush = () => {
-      if (!chunk.length) return;
-      const rows = chunk;
-      const canaryRows = Math.max(0, Math.min(rows.length, canary - inserted));
-      this.ctx.storage.transactionSync(() => {
-        this.ledger.insertRanges(rows.slice(0, canaryRows), null, true);
-        this.ledger.insertRanges(rows.slice(canaryRows));
-      });
-      inserted += rows.length;
-      chunk = [];
-    };
-    for (const r of ranges) {
-      const pos = r.nulls ? NULL_POS : planPos(inserted + chunk.length);
-      const about = { pos, oversized: r.oversized === true, estimate: r.estimate ?? null };
-      chunk.push(r.nulls ? { start: "", end: "", endExclusive: false, nulls: true, ...about } : { start: r.start, end: r.end, endExclusive: r.endExclusive, nulls: false, ...about });
-      if (chunk.length >= PLAN_CHUNK) {
-        flush();
-        // Let other calls (status, a duplicate create) in between chunks.
-        await scheduler.wait(0);
-        if (this.runRow()) return this.existing();
-      }
-    }
-    flush();
+    // The run row goes in after the ranges: until it does, no run exists
+    // here, and a retried create starts over from an empty ledger.
+    const written = await writeRanges(this.ctx.storage, this.ledger, ranges, canary, () => this.runRow() !== null);
+    if (!written) return this.existing();
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.ledger.insertRun({
