@@ -3,8 +3,10 @@
  * Object, queue and alarms, against a real Postgres that the global setup
  * starts. No mocks of the database.
  *
- * Two projects, one per database connector (src/db/connector.ts), run one
- * after the other against the same Postgres:
+ * Two projects, one per database connector (src/db/connector.ts), each
+ * against a Postgres of its own that its global setup starts, so one
+ * project's faults (a Postgres restart, terminated backends) never reach the
+ * other's tests. `npm test` (dev/test.ts) runs them side by side:
  * - "neon": every test, with the Neon driver through the WebSocket proxy;
  * - "hyperdrive": the integration tests that touch Postgres (HYPERDRIVE_TESTS),
  *   on wrangler.toml's `[env.hyperdrive]`, whose HYPERDRIVE binding points
@@ -25,7 +27,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 // wrangler.toml's `[assets]` folder holds the dashboard bundle, and the pool
 // refuses to start when it is missing (a fresh clone): build it first, as
 // `wrangler dev` and `wrangler deploy` do through `[build]`.
-execFileSync("npm", ["run", "--silent", "build:ui"], { stdio: "inherit" });
+// `npm test` (dev/test.ts) builds it once for both of its processes.
+if (process.env.RANGEMAP_UI_BUILT !== "1") execFileSync("npm", ["run", "--silent", "build:ui"], { stdio: "inherit" });
 
 export const TEST_API_TOKEN = "test-token";
 
@@ -65,14 +68,16 @@ function project(
     test: {
       name,
       include,
-      // Some tests stop and restart Postgres; running files one at a time, and
-      // the projects one after the other, keeps those faults from reaching other tests.
+      // Some tests stop and restart Postgres or count its busy backends; within
+      // a project (one Postgres) files run one at a time, so those faults and
+      // counts never reach other tests.
       fileParallelism: false,
       // `pg` is CommonJS that requires `pg-protocol`, whose "import" entry is
       // ESM: loaded file by file in workerd it fails to parse. Pre-bundled, it
       // loads; the Node built-ins it requires stay imports (nodejs_compat has them).
       deps: { optimizer: { ssr: { enabled: true, include: ["pg"], rolldownOptions: { external: [...NODE_BUILTINS, /^cloudflare:/] } } } },
       sequence: { groupOrder },
+      globalSetup: ["./test/setup/global.ts"],
       testTimeout: 120_000,
       hookTimeout: 120_000,
     },
@@ -81,8 +86,6 @@ function project(
 
 export default defineConfig({
   test: {
-    // Once, for both projects: they share the Postgres and the values it provides.
-    globalSetup: ["./test/setup/global.ts"],
     projects: [
       project(
         "neon",
@@ -104,7 +107,7 @@ export default defineConfig({
       ),
       project(
         "hyperdrive",
-        1,
+        0,
         HYPERDRIVE_TESTS,
         cloudflareTest(({ inject }) => ({
           main: "./src/index.ts",
