@@ -155,9 +155,9 @@ async function write(root: string, results: Record<string, unknown>): Promise<st
   return resultsFile(root);
 }
 
-/** Writes the scenarios, the ratios and the planning figures. */
+/** Writes the scenarios, the ratios and the planning figures, keeping the sections other benchmarks wrote (`effects`). */
 export async function writeResults(root: string, scenarios: ScenarioResult[], r: Ratios, planning: PlanningFigures): Promise<string> {
-  return write(root, { machine: machine(), date: new Date().toISOString(), scenarios, ratios: r, planning });
+  return write(root, { ...(await readResults(root)), machine: machine(), date: new Date().toISOString(), scenarios, ratios: r, planning });
 }
 
 /** Writes the planning figures, keeping what `npm run bench` wrote. */
