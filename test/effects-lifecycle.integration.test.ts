@@ -101,6 +101,11 @@ describe("exactly-once records", () => {
     await runDurableObjectAlarm(stub);
     expect((await recordsOf(started.runId)).records).toBe(1);
     await age(started.runId, FAILED_RUN_RETENTION_MS);
+    // The records' time is up but the alarm has not deleted them yet (its delete may be under way): retry is refused already.
+    const early = await api(`/api/runs/${started.runId}/retry`, { method: "POST" });
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as { error: { code: string } }).error.code).toBe("effects_deleted");
+    expect((await recordsOf(started.runId)).records).toBe(1);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await recordsOf(started.runId)).records).toBe(0);
     const retry = await api(`/api/runs/${started.runId}/retry`, { method: "POST" });

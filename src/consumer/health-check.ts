@@ -43,7 +43,7 @@ export async function runHealthCheck(lane: Lane, job: AnyJob, params: unknown, t
     // As after a failed range: nothing the check left behind reaches the next range.
     if (code === "health_check_timeout") await lane.settle(timeoutMs);
     await lane.reset();
-    return { healthy: false, reason: `the health check failed: ${message}` };
+    return { healthy: false, reason: `it threw: ${message}` };
   } finally {
     clearTimeout(timer);
   }

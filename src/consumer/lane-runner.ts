@@ -32,6 +32,13 @@ import { rangeTimeout, runRange } from "./run-range";
 
 /** A lane stops taking ranges after this long and hands back. */
 export const LANE_LIFETIME_MS = 4_000;
+
+/**
+ * How late a paced range may start after its slot (docs/pacing.md). Later, it
+ * is given back for a new slot, so every 10-second window holds at most the
+ * slots of 10.25 seconds.
+ */
+export const LATE_SLOT_MS = 250;
 /** Most ranges a lane holds leased ahead. */
 export const MAX_HELD = 100;
 /** While a range runs this long with no call in flight, the lane calls anyway: it renews its leases and hears a stop. */
@@ -138,6 +145,12 @@ export class LaneRunner {
         }
         if (Date.now() + this.timeoutMs > next.leaseUntil) {
           // It could no longer finish inside its lease: give it back unspent.
+          this.released.push([next.rangeId, next.attempt]);
+          continue;
+        }
+        if (next.notBefore !== undefined && Date.now() - next.notBefore > LATE_SLOT_MS) {
+          // Its start slot passed while the range before it ran: starting it now would crowd a later
+          // 10-second window of the rate limit. Given back unspent, it gets a new slot.
           this.released.push([next.rangeId, next.attempt]);
           continue;
         }

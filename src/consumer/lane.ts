@@ -9,12 +9,24 @@
 import { connectorFor, type Connection, type DbEnv } from "../db/connector";
 import { RangeSession } from "../db/session";
 import type { Queryable } from "../db/sql";
+import { CodedError } from "../lib/errors";
 import { sleep } from "../lib/sleep";
 
-interface OpenRange {
+/** One range on the lane, from `beginRange` to its end or the lane's reset. */
+export interface OpenRange {
   timeoutMs: number;
   transactional: boolean;
   prepared: Promise<void> | null;
+}
+
+/**
+ * A statement of a range that is already over: not sent. Without this check, a
+ * job still running after its range timed out (and the lane was reset) would
+ * open a fresh connection and run outside the range's transaction, and an
+ * exactly-once record could then commit without the writes it stands for.
+ */
+function rangeOver(): CodedError {
+  return new CodedError("range_timeout", "the range was over (timed out or ended) before this statement; it was not sent");
 }
 
 
@@ -53,16 +65,21 @@ export class Lane implements Queryable {
   }
 
   /** Opens a range: its first query prepares the session. A range that never queries costs nothing. */
-  beginRange(timeoutMs: number, transactional = false): void {
+  beginRange(timeoutMs: number, transactional = false): OpenRange {
     this.range = { timeoutMs, transactional, prepared: null };
+    return this.range;
   }
 
-  async query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
+  /** A statement; with `of`, a statement of that range, refused once the range is over. */
+  async query(text: string, values?: unknown[], of?: OpenRange): Promise<{ rows: unknown[] }> {
+    if (of && of !== this.range) throw rangeOver();
     const { connection, session } = await this.open();
+    if (of && of !== this.range) throw rangeOver();
     const range = this.range;
     if (range) {
       range.prepared ??= session.prepare(range.timeoutMs, range.transactional);
       await range.prepared;
+      if (of && of !== this.range) throw rangeOver();
     }
     const pending = connection.query(text, values);
     this.inflight.add(pending);

@@ -15,7 +15,7 @@ import { keyTypeOf } from "../planning/keys";
 import { jobRange } from "../planning/keys/job-range";
 import type { KeyType } from "../planning/keys/key-type";
 import type { ChainFilter } from "../planning/keys/predicate";
-import type { Lane } from "./lane";
+import type { Lane, OpenRange } from "./lane";
 
 /**
  * Runs `fn` until `signal` aborts; then rejects with its reason. No timer of
@@ -42,12 +42,12 @@ async function untilAborted<T>(signal: AbortSignal, fn: (signal: AbortSignal) =>
  * range is aborted (timed out) a job still running in the background cannot
  * use the lane any more.
  */
-function rangeQueryable(lane: Lane, signal: AbortSignal): Queryable {
+function rangeQueryable(lane: Lane, range: OpenRange, signal: AbortSignal, guarded = true): Queryable {
   return {
     query: async (text, values) => {
       if (signal.aborted) throw signal.reason;
-      guardStatement(text);
-      return lane.query(text, values);
+      if (guarded) guardStatement(text);
+      return lane.query(text, values, range);
     },
   };
 }
@@ -70,7 +70,7 @@ function checkResult(job: Job<Json, unknown>, result: Json): number {
     throw new CodedError("job_error", `the result does not combine: ${describeError(err).message}`);
   }
   const rows = job.rowsOf(result);
-  if (!Number.isFinite(rows) || rows < 0) throw new CodedError("job_error", `rowsOf gave ${rows}`);
+  if (!Number.isSafeInteger(rows) || rows < 0) throw new CodedError("job_error", `rowsOf gave ${rows}: a count of rows must be a whole number, at least 0`);
   return rows;
 }
 
@@ -101,18 +101,20 @@ export async function runRange(lane: Lane, job: Job<Json, unknown>, task: RangeT
   const started = Date.now();
   const base = { rangeId: task.rangeId, attempt: task.attempt };
   // A job that writes runs each range in one transaction; one that only reads pays for none of this.
-  lane.beginRange(ctx.timeoutMs, job.writes !== undefined);
+  const open = lane.beginRange(ctx.timeoutMs, job.writes !== undefined);
   const scope: EffectsScope | null = job.writes === "exactly-once" ? { nonce: ctx.nonce, rangeId: task.rangeId, ancestors: task.ancestors ?? [] } : null;
   const keys = keyTypeOf(job);
   const target = targetOf(job);
   try {
     const range = jobRange(keys, target.key, task.rangeId, task, task.attempt, ctx.chain ?? null);
     const outcome = await untilAborted(signal, async (s) => {
-      const claimed = scope ? await claim(lane, scope) : ({ kind: "run" } as const);
+      // rangemap's own statements (locks, lookup, record) are bound to this range too: after a timeout they are not sent.
+      const own = rangeQueryable(lane, open, s, false);
+      const claimed = scope ? await claim(own, scope) : ({ kind: "run" } as const);
       if (claimed.kind === "recorded") return claimed;
-      const result = await job.process(range, { sql: sqlOf(rangeQueryable(lane, s)), target, params: ctx.params, signal: s, runId: ctx.runId });
+      const result = await job.process(range, { sql: sqlOf(rangeQueryable(lane, open, s)), target, params: ctx.params, signal: s, runId: ctx.runId });
       const rows = checkResult(job, result);
-      if (scope) await record(lane, scope, result, rows);
+      if (scope) await record(own, scope, result, rows);
       return { kind: "ran" as const, result, rows };
     });
     if (outcome.kind === "recorded") {

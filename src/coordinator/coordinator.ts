@@ -148,7 +148,11 @@ export class Coordinator extends DurableObject<Env> {
     }
     const now = Date.now();
     if (!getJob(run.job)) return failure("job_removed", `job ${run.job} is no longer in this Worker`);
-    if (run.effects_deleted_at !== null) return failure("effects_deleted", "the run's exactly-once records were deleted after its retention window: a retry could write twice");
+    // Refused from the moment the records may be deleted, not only once they are: the alarm's delete may be under way.
+    const deleteAt = effectsDeleteAt(run);
+    if (run.effects_deleted_at !== null || (deleteAt !== null && now >= deleteAt)) {
+      return failure("effects_deleted", "the run's exactly-once records were deleted after its retention window: a retry could write twice");
+    }
     if (run.chain !== null) {
       return failure("nothing_to_retry", "a run of an incremental job's chain is not retried: start another; it builds on the last succeeded run and covers these keys");
     }

@@ -52,7 +52,7 @@ export function applyReports(
       } catch (err) {
         logError("a recorded result does not combine", { runId: run.run_id, rangeId: report.recordedBy, error: messageOf(err) });
       }
-      const late = merged === undefined || decided.has(report.recordedBy) ? { fold: false as const } : acceptLateCommit(ledger, run, ancestor, now);
+      const late = merged === undefined || decided.has(report.recordedBy) ? { fold: false as const } : acceptLateCommit(ledger, run, ancestor, now, new Set(done.map((d) => d.id)));
       if (!ancestor || !late.fold) {
         outcome.ignored++;
         continue;

@@ -21,10 +21,11 @@ import type { Ledger, RangeRow, RunRow } from "./ledger";
 export type LateCommit = { fold: true; dropped: number[] } | { fold: false };
 
 /** Whether the result recorded by `ancestor` may be folded now; if so, its descendants are dropped. Call inside the fold's transaction. */
-export function acceptLateCommit(ledger: Ledger, run: RunRow, ancestor: RangeRow | undefined, now: number): LateCommit {
+export function acceptLateCommit(ledger: Ledger, run: RunRow, ancestor: RangeRow | undefined, now: number, doneInBatch: ReadonlySet<number> = new Set()): LateCommit {
   if (!ancestor || ancestor.status !== "split") return { fold: false };
   const descendants = ledger.descendants(ancestor.id);
-  const done = descendants.filter((d) => d.status === "done").map((d) => d.id);
+  // Done in the ledger, or folded earlier in this same batch (marked done when the batch is written).
+  const done = descendants.filter((d) => d.status === "done" || doneInBatch.has(d.id)).map((d) => d.id);
   if (done.length) {
     logError("late commit not folded: a descendant is already done", { runId: run.run_id, rangeId: ancestor.id, done: done.join(",") });
     return { fold: false };

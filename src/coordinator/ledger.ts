@@ -118,7 +118,7 @@ export class Ledger {
       this.sql.exec(
         `UPDATE ranges SET status = 'done', rows = v.column2, duration_ms = v.column3, lease_until = NULL, lane = NULL, not_before = NULL,
            error_code = NULL, error_message = NULL, updated_at = ?
-         FROM (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) AS v WHERE ranges.id = v.column1`,
+         FROM (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) AS v WHERE ranges.id = v.column1 AND ranges.status <> 'dropped'`,
         now, ...chunk.flatMap((d) => [d.id, d.rows, d.durationMs]),
       );
     }

@@ -52,7 +52,10 @@ export class RangeSession {
   /** Called before a range's first statement. */
   async prepare(timeoutMs: number, transactional: boolean): Promise<void> {
     if (transactional || this.connection.pooling === "transaction") {
-      await this.connection.query(`BEGIN; ${timeoutSettings(timeoutMs, true, this.connection.serverVersionNum())}`);
+      // A range that writes reads committed data: its exactly-once lookup must see what committed
+      // before its lock was granted, whatever default_transaction_isolation the role has.
+      const begin = transactional ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN";
+      await this.connection.query(`${begin}; ${timeoutSettings(timeoutMs, true, this.connection.serverVersionNum())}`);
       this.inRangeTransaction = true;
     } else if (this.sessionTimeoutMs !== timeoutMs) {
       await this.connection.query(timeoutSettings(timeoutMs, false, this.connection.serverVersionNum()));

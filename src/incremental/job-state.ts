@@ -19,7 +19,8 @@ import { DurableObject } from "cloudflare:workers";
 import { coordinatorFor } from "../coordinator/stub";
 import { isFinished, type RunOutcome, type RunStatus } from "../coordinator/types";
 import { withConnection } from "../db/connector";
-import { targetOf, type Json } from "../jobs/define";
+import { targetOf, type AnyJob, type Json } from "../jobs/define";
+import { keyTypeOf } from "../planning/keys";
 import { getJob } from "../jobs/registry";
 import { failure } from "../lib/domain-error";
 import { describeError } from "../lib/errors";
@@ -150,8 +151,11 @@ export class JobState extends DurableObject<Env> {
       logError("chain: database not read", { job: job.name, error: d.message, code: d.code });
       return failure("database_unavailable", `could not start the run: the database is unavailable (${d.code ?? "connection failed"})`);
     }
-    const version = await jobVersion(job, spec.params ?? null, db.table);
-    const base = c.base_run_id !== null && c.base_version === version ? watermarkOf(c) : null;
+    // The parameters as the job sees them: absent, `{}` and explicit defaults are one version.
+    const parsed = job.params ? job.params.safeParse(spec.params ?? undefined) : null;
+    const params = (parsed?.success ? parsed.data : (spec.params ?? null)) as Json;
+    const version = await jobVersion(job, params ?? null, db.table);
+    const base = c.base_run_id !== null && c.base_version === version ? usableBase(job, watermarkOf(c), db.xmin) : null;
     const mode: ChainMode = base === null ? "full" : incremental ? "incremental" : "reconcile";
     const chain: ChainStart = {
       mode,
@@ -216,6 +220,26 @@ export class JobState extends DurableObject<Env> {
     });
     log("chain run over", { runId: status.runId, job: status.job, status: status.status, outcome });
   }
+}
+
+/**
+ * The base's watermark, unless a run cannot build on it: an end of
+ * `infinity` (no key follows it, so new keys would never be planned), or a
+ * base snapshot 2^31 transactions or more behind, past which a row's 32-bit
+ * xmin can no longer be placed before or after it. Then the run is full.
+ */
+export function usableBase(job: AnyJob, w: Watermark | null, xmin: string): Watermark | null {
+  if (!w) return null;
+  const keys = keyTypeOf(job).incremental;
+  if (keys && !keys.canFollow(w.end)) {
+    log("chain: full run", { job: job.name, reason: `the watermark ${w.end} has no key after it` });
+    return null;
+  }
+  if (BigInt(xmin) - BigInt(w.xmin) >= 2n ** 31n) {
+    log("chain: full run", { job: job.name, reason: "the base's snapshot is 2^31 transactions or more behind" });
+    return null;
+  }
+  return w;
 }
 
 function watermarkOf(c: ChainRow): Watermark | null {

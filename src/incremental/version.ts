@@ -5,7 +5,9 @@
  * dropped and created again, altered or rewritten, force a full run.
  *
  * Code is the source text of the job's functions as bundled (V8 keeps it), so
- * any change to `process` or `combine` changes the version; `incremental.version`
+ * any change to `process` or `combine` changes the version (the combiners of
+ * combiners.ts describe themselves: `fields()`'s merge is one closure whatever
+ * its fields); `incremental.version`
  * lets a job force one for a change outside them (a view it reads, say).
  */
 import type { AnyJob, Json } from "../jobs/define";
@@ -30,6 +32,7 @@ export async function jobVersion(job: AnyJob, params: Json, table: TableIdentity
     keyType: job.keyType,
     process: job.process.toString(),
     merge: job.combine.merge.toString(),
+    combine: job.combine.describe ?? null,
     initial: job.combine.initial(),
     rowsOf: job.rowsOf.toString(),
     margin: job.incremental?.margin ?? null,

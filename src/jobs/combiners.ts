@@ -13,7 +13,7 @@ import type { Combine, Json } from "./define";
  * decimalSum("0.00").initial(); // "0.00"
  */
 export function decimalSum(zero = "0"): Combine<string> {
-  return { initial: () => zero, merge: (a, b) => addDecimal(a, b) };
+  return { describe: `decimalSum(${JSON.stringify(zero)})`, initial: () => zero, merge: (a, b) => addDecimal(a, b) };
 }
 
 /**
@@ -25,6 +25,7 @@ export function decimalSum(zero = "0"): Combine<string> {
  */
 export function count(): Combine<number> {
   return {
+    describe: "count()",
     initial: () => 0,
     merge: (a, b) => {
       if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b)) {
@@ -44,6 +45,7 @@ export function count(): Combine<number> {
  */
 export function min(): Combine<string | null> {
   return {
+    describe: "min()",
     initial: () => null,
     merge: (a, b) => (a === null ? b : b === null ? a : compareDecimal(a, b) <= 0 ? a : b),
   };
@@ -58,6 +60,7 @@ export function min(): Combine<string | null> {
  */
 export function max(): Combine<string | null> {
   return {
+    describe: "max()",
     initial: () => null,
     merge: (a, b) => (a === null ? b : b === null ? a : compareDecimal(a, b) >= 0 ? a : b),
   };
@@ -77,7 +80,9 @@ type Fields<R extends Record<string, Json>> = { [K in keyof R]: Combine<R[K]> };
  */
 export function fields<R extends Record<string, Json>>(combiners: Fields<R>): Combine<R> {
   const keys = Object.keys(combiners) as Array<keyof R>;
+  const parts = Object.entries(combiners as Record<string, Combine<Json>>).map(([k, c]) => `${JSON.stringify(k)}: ${c.describe ?? c.merge.toString()}`);
   return {
+    describe: `fields({${parts.join(", ")}})`,
     initial: () => {
       const out = {} as R;
       for (const k of keys) out[k] = combiners[k].initial();

@@ -90,6 +90,12 @@ export interface Rate {
 export interface Combine<R> {
   initial(): R;
   merge(a: R, b: R): R;
+  /**
+   * What the combine computes, as text (the combiners of combiners.ts set it):
+   * part of an incremental job's version, since two combiners can share the
+   * source of their `merge` closure.
+   */
+  describe?: string;
 }
 
 export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer"> {
@@ -375,6 +381,9 @@ export function defineJob<R extends Json, P = undefined, T extends KeyTypeName =
   const name = config.name;
   const windowProblem = config.scheduleWindow === undefined ? null : scheduleWindowProblem(keyType, config.scheduleWindow, config.schedule);
   if (windowProblem) throw new TypeError(`job ${name}: ${windowProblem}`);
+  if (config.scheduleWindow !== undefined && config.incremental) {
+    throw new TypeError(`job ${name}: scheduleWindow and incremental exclude each other: a scheduled run covers either a fixed window or the keys past the last run`);
+  }
   const split = splitOf(name, config.split ?? keys.splits[0] ?? JOB_DEFAULTS.split);
   if (!keys.splits.includes(split)) {
     throw new TypeError(`job ${name}: a ${keyType} key splits only ${keys.splits.map((x) => `"${x}"`).join(" or ")}, not "${split}"`);

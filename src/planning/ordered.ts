@@ -10,6 +10,7 @@
  * marked oversized; coverage is never traded for balance.
  */
 import { Fragment, fragment, Identifier, type Sql } from "../db/sql";
+import { inRange } from "./keys/predicate";
 import { summarize, type KeyRange, type PlannedRange, type SplitPlan, type SplitRequest } from "./keys/key-type";
 import { MAX_RANGES, TooManyRanges } from "./uniform";
 
@@ -126,11 +127,15 @@ export async function planOrdered(req: SplitRequest, textOf: TextOf): Promise<Sp
   return { count: ranges.length, ranges, estimate: summarize(ranges.map((r) => r.estimate ?? 0)) };
 }
 
-/** Exact row counts of the single-value ranges (one index probe each); a range of a few rows over the step is not oversized. */
+/**
+ * Exact row counts of the single-value ranges (one index probe each), by the
+ * range's own predicate: the first range starts at the window's start, which
+ * need not be a key. A range of a few rows over the step is not oversized.
+ */
 async function countOversized(sql: Sql, table: Identifier, key: Identifier, ranges: PlannedRange[], step: number): Promise<void> {
   for (const r of ranges) {
     if (!r.oversized || r.nulls) continue;
-    const [row] = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${table} WHERE ${key} = ${r.start}`;
+    const [row] = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${table} WHERE ${inRange(key, { ...r, nulls: false })}`;
     r.estimate = Number(row?.n ?? 0);
     r.oversized = r.estimate > OVERSIZED * step;
   }

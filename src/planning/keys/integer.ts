@@ -111,6 +111,7 @@ export const integerKey: KeyType = {
     defaultMargin: 10_000,
     checkMargin: (margin) =>
       typeof margin === "number" && Number.isSafeInteger(margin) && margin >= 1 ? null : "an integer key's margin is a number of keys, at least 1",
+    canFollow: () => true,
     rescanFrom(end, margin) {
       const from = BigInt(end) - BigInt(margin) + 1n;
       return (from < INT8_MIN ? INT8_MIN : from).toString();

@@ -137,4 +137,6 @@ export interface IncrementalKeys {
   checkMargin(margin: number | string): string | null;
   /** The first key of the margin below `end` (inclusive): every key from it to `end` is re-scanned. */
   rescanFrom(end: string, margin: number | string): string;
+  /** A run can build on a watermark at `end`: false for `infinity`, past which no key can follow. */
+  canFollow(end: string): boolean;
 }

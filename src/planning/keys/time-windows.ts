@@ -12,7 +12,8 @@
 import { fragment, type Identifier, type Sql } from "../../db/sql";
 import type { TextOf } from "../ordered";
 import { MAX_RANGES, TooManyRanges } from "../uniform";
-import { floorDiv, formatTime, timeKeyOf, type TimeKind } from "./civil";
+import { DomainError } from "../../lib/domain-error";
+import { floorDiv, formatTime, parseTime, timeKeyOf, type TimeKind } from "./civil";
 import type { KeyRange, PlannedRange, SplitPlan, SplitRequest } from "./key-type";
 
 /** The first or last finite key of the window, asked of Postgres (an index probe). */
@@ -26,14 +27,21 @@ async function finiteEdge(sql: Sql, table: Identifier, key: Identifier, window: 
   return row?.k ?? null;
 }
 
+/** A finite key the table holds, read back; one outside years 1 to 9999 cannot be windowed: a clear 400, not a crash. */
+function edgeKey(text: string, kind: TimeKind, column: string): ReturnType<typeof timeKeyOf> {
+  const parsed = parseTime(text, kind);
+  if (!parsed.ok) throw new DomainError("invalid_bounds", `${column} holds ${text}: ${parsed.message}; give start and end to window the rest`);
+  return parsed.key;
+}
+
 export async function planWindows(req: SplitRequest, kind: TimeKind, width: bigint, textOf: TextOf): Promise<SplitPlan> {
   const { sql, table, key, window } = req;
   const start = timeKeyOf(window.start, kind);
   const end = timeKeyOf(window.end, kind);
   const firstText = typeof start === "bigint" ? window.start : await finiteEdge(sql, table, key, window, textOf, false);
   const lastText = typeof end === "bigint" ? window.end : await finiteEdge(sql, table, key, window, textOf, true);
-  const lo = firstText === null ? null : timeKeyOf(firstText, kind);
-  const hi = lastText === null ? null : timeKeyOf(lastText, kind);
+  const lo = firstText === null ? null : edgeKey(firstText, kind, key.name);
+  const hi = lastText === null ? null : edgeKey(lastText, kind, key.name);
   if (typeof lo !== "bigint" || typeof hi !== "bigint") {
     return { count: 1, ranges: [{ ...window }], estimate: null };
   }

@@ -89,8 +89,15 @@ function timeKey(kind: TimeKind): KeyType {
     },
 
     halve(range: KeyRange) {
-      const a = timeKeyOf(range.start, kind);
-      const b = timeKeyOf(range.end, kind);
+      // A key outside years 1 to 9999 (a BC date in the table) has no arithmetic here: the range stays whole.
+      let a: ReturnType<typeof timeKeyOf>;
+      let b: ReturnType<typeof timeKeyOf>;
+      try {
+        a = timeKeyOf(range.start, kind);
+        b = timeKeyOf(range.end, kind);
+      } catch {
+        return null;
+      }
       if (typeof a !== "bigint" || typeof b !== "bigint") return null;
       // In units (days for a date): [A, B) needs two values to cut, [A, B] one more than A.
       const [A, B] = [a / unit, b / unit];
@@ -113,11 +120,13 @@ function timeKey(kind: TimeKind): KeyType {
         const w = widthOf(margin, kind);
         return w.ok ? null : w.message;
       },
+      canFollow: (end) => typeof timeKeyOf(end, kind) === "bigint",
+      // The margin is the duration below E, E's own unit included: "P1D" on a date key re-scans E and the day before.
       rescanFrom(end, margin) {
         const e = timeKeyOf(end, kind);
         const m = typeof margin === "string" ? parseDuration(margin) : null;
         if (typeof e !== "bigint" || !m?.ok) return end;
-        const from = e - m.micros + unit;
+        const from = e - m.micros;
         return text(from < MIN_MICROS ? MIN_MICROS : from);
       },
     },
