@@ -44,6 +44,26 @@ function seedLedger(state: DurableObjectState, end: bigint, concurrency: number)
 }
 
 describe("applyReports", () => {
+  it("does not fold a split ancestor's late commit over a descendant folded earlier in the same batch", async () => {
+    const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`late-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, (_instance, state) => {
+      const { ledger, apply } = seedLedger(state, 30n, 3);
+      // Range 0 was split in two (3 and 4); both halves are leased.
+      ledger.lease(1, 0, 60_000, 1);
+      ledger.markSplit(0, "range_timeout", "split", 1);
+      ledger.insertRanges(ledgerRanges([{ start: 1n, end: 5n }, { start: 6n, end: 10n }]), 0, false, 1);
+      ledger.lease(4, 2, 60_000, 1);
+      // Half 3 folds its own result; half 4 reports that range 0 itself committed late.
+      const outcome = state.storage.transactionSync(() =>
+        apply([ok(3, 1, 5, "0.50"), { rangeId: 4, attempt: 1, ok: true, result: { rows: 10, totalAmount: "1.10" }, rows: 10, durationMs: 1, recordedBy: 0 }], 3),
+      );
+      expect(outcome).toMatchObject({ folded: 1, ignored: 1 });
+      expect(ledger.run()?.rows).toBe(5);
+      expect(ledger.range(0)?.status).toBe("split");
+      expect(ledger.range(3)?.status).toBe("done");
+    });
+  });
+
   it("folds each range once, whatever arrives twice or late", async () => {
     const stub = env.COORDINATOR.get(env.COORDINATOR.idFromName(`ledger-${crypto.randomUUID()}`));
     await runInDurableObject(stub, (_instance, state) => {

@@ -165,3 +165,11 @@ describe("the scheduled previous period", () => {
     expect(job("timestamptz", "P1D")).not.toThrow();
   });
 });
+
+describe("keys outside years 1 to 9999", () => {
+  it("are never halved: the range stays whole instead of a throw inside the Coordinator", () => {
+    const keys = keyTypeOf({ keyType: "date" });
+    expect(keys.halve({ start: "0044-03-15 BC", end: "2026-01-01", endExclusive: true }, 10)).toBeNull();
+    expect(keys.halve({ start: "2026-01-01", end: "2026-01-09", endExclusive: true }, 10)).not.toBeNull();
+  });
+});

@@ -68,6 +68,8 @@ export const keyTimeJobs = [
   keyed("test-ts", "k_ts", "at", "timestamp"),
   keyed("test-date", "k_date", "d", "date"),
   keyed("test-date-unindexed", "k_date_unindexed", "d", "date", { allowUnindexedKey: true }),
+  // A heavy first value behind an explicit start that is not a key (test/keys-oversized.integration.test.ts).
+  keyed("test-ts-heavy-first", "k_heavy_first", "at", "timestamptz"),
   keyed("test-day-window", "k_day", "at", "timestamptz", { schedule: DAY_WINDOW_CRON, scheduleWindow: "P1D" }),
   // A uuid key declared over a bigint column: the 422 key_type_mismatch.
   keyed("test-uuid-on-bigint", "t_dense", "id", "uuid"),
