@@ -18,7 +18,8 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { RangemapClient } from "../cli/client.js";
-import type { RunStatus } from "../src/coordinator/types.js";
+import { runToATenth } from "./interrupted-run.js";
+import { sleep } from "../src/lib/sleep.js";
 import { findFreePort } from "../dev/stack/net.js";
 import { groupMembers } from "../dev/stack/orphans.js";
 import { reachableTempDir } from "../dev/stack/postgres-os.js";
@@ -27,7 +28,6 @@ import { ordersTruth, seedOrders } from "../dev/stack/seed.js";
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ROWS = 200_000;
 const TOKEN = "orphans-token";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
 const say = (line: string) => console.log(`[orphans-test ${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 
@@ -132,16 +132,8 @@ try {
   const url = `postgres://postgres:${encodeURIComponent(readFileSync(`${path.join(state, "pg")}.password`, "utf8").trim())}@127.0.0.1:${pgPort}/rangemap`;
   await seedOrders(url, ROWS);
   const client = new RangemapClient(`http://127.0.0.1:${port}`, TOKEN);
-  const started = await client.startRun("orders-total", { rowsPerRange: 100, concurrency: 1, leaseSeconds: 5, canary: false });
+  const { started, before } = await runToATenth(client, "orders-total", "the kill");
   say(`run ${started.runId}: ${started.ranges.total} ranges`);
-  let before: RunStatus = started;
-  // Stopped early (a tenth of the ranges): with hot lanes a run of this size takes
-  // a few seconds, and polling finds it at any point of them.
-  while (before.ranges.done < started.ranges.total * 0.1) {
-    await sleep(25);
-    before = await client.getRun(started.runId);
-    if (before.status !== "running") throw new Error(`the run ended (${before.status}) before the kill`);
-  }
   const firstGroups = childGroups(first.pid ?? 0);
   firstGroups.forEach((g) => seen.add(g));
   say(`SIGKILL to the supervisor (pid ${first.pid}) at ${before.ranges.done}/${before.ranges.total} ranges`);

@@ -18,7 +18,8 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { RangemapClient } from "../cli/client.js";
-import type { RunStatus } from "../src/coordinator/types.js";
+import { runToATenth } from "./interrupted-run.js";
+import { sleep } from "../src/lib/sleep.js";
 import { findFreePort, startPostgres, type LocalPostgres } from "../dev/stack/postgres.js";
 import { reachableTempDir } from "../dev/stack/postgres-os.js";
 import { DEMO_JOBS } from "../dev/stack/demo-jobs.js";
@@ -29,7 +30,6 @@ const { values } = parseArgs({ options: { job: { type: "string", default: "order
 const job = values.job;
 const demo = DEMO_JOBS[job];
 if (!demo) throw new Error(`--job must be one of ${Object.keys(DEMO_JOBS).join(", ")}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
 const say = (line: string) => console.log(`[restart-test ${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 
@@ -56,18 +56,8 @@ let exitCode = 1;
 try {
   let client = await up();
   await demo.seed(db?.url ?? "", ROWS);
-  // Small ranges at low concurrency keep the run going for several seconds; a
-  // short lease makes recovery after the restart quick.
-  const started = await client.startRun(job, { rowsPerRange: 100, concurrency: 1, leaseSeconds: 5, canary: false });
+  const { started, before } = await runToATenth(client, job, "the restart");
   say(`run ${started.runId}: ${started.ranges.total} ranges`);
-  let before: RunStatus = started;
-  // Stopped early (a tenth of the ranges): with hot lanes a run of this size takes
-  // a few seconds, and polling finds it at any point of them.
-  while (before.ranges.done < started.ranges.total * 0.1) {
-    await sleep(25);
-    before = await client.getRun(started.runId);
-    if (before.status !== "running") throw new Error(`the run ended (${before.status}) before the restart`);
-  }
   say(`stopping the whole stack at ${before.ranges.done}/${before.ranges.total} ranges (${before.lanes.active} lanes)`);
   await down();
   await sleep(1_000);

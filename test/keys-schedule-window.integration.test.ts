@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { scheduledRunId } from "../src/runs/run-id";
-import { coverage } from "./key-coverage";
+import { runCoverage } from "./coverage";
 import { query, waitForRun } from "./helpers";
 import { DAY_WINDOW_CRON } from "./jobs/keys-time";
 
@@ -61,7 +61,7 @@ describe("a scheduled previous-day window", () => {
     expect(first.result).toEqual(await truth("2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z"));
     // 6,000 rows of the day, its first and its last microsecond; not the midnight after it, nor NULL keys.
     expect(first.result).toEqual({ rows: 6_002, totalAmount: "63.00" });
-    const c = await coverage(first.runId, "k_day", "at", "timestamptz", "at >= '2026-11-26T00:00:00Z' AND at < '2026-11-27T00:00:00Z'");
+    const c = await runCoverage(first.runId, "k_day", "at", "at >= '2026-11-26T00:00:00Z' AND at < '2026-11-27T00:00:00Z'");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves.length).toBeGreaterThan(1);
     expect(c.leaves.at(-1)).toMatchObject({ end: "2026-11-27T00:00:00.000000Z", endInclusive: false, nulls: false });

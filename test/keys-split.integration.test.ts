@@ -7,7 +7,7 @@
  * keys-uuid and keys-time (created again here).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { coverage } from "./key-coverage";
+import { runCoverage } from "./coverage";
 import { query, startRun, waitForRun } from "./helpers";
 
 beforeAll(async () => {
@@ -35,7 +35,7 @@ describe("ranges halved after a timeout", () => {
     const run = await waitForRun((await startRun("test-uuid-slow-wide", body)).runId);
     expect(run.status, JSON.stringify(run.errors).slice(0, 500)).toBe("succeeded");
     expect(run.result).toEqual(await truth("k_uuid_v4", "true"));
-    const c = await coverage(run.runId, "k_uuid_v4", "id", "uuid");
+    const c = await runCoverage(run.runId, "k_uuid_v4", "id");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves).toHaveLength(12);
     expect(c.leaves.every((l) => l.status === "done")).toBe(true);
@@ -47,7 +47,7 @@ describe("ranges halved after a timeout", () => {
     expect(run.status, JSON.stringify(run.errors).slice(0, 500)).toBe("succeeded");
     const within = "at BETWEEN '2026-03-01T00:00:00' AND '2026-03-03T23:59:59.999999'";
     expect(run.result).toEqual(await truth("k_ts", within));
-    const c = await coverage(run.runId, "k_ts", "at", "timestamp", within);
+    const c = await runCoverage(run.runId, "k_ts", "at", within);
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves.map((l) => l.start?.slice(0, 16))).toEqual(
       ["01", "02", "03"].flatMap((d) => ["00", "06", "12", "18"].map((h) => `2026-03-${d}T${h}:00`)),

@@ -12,7 +12,7 @@ import { withConnection } from "../src/db/connector";
 import { buildQuery, Identifier } from "../src/db/sql";
 import type { DryRun } from "../src/planning/dry-run";
 import { timeTextOf } from "../src/planning/keys/time";
-import { coverage } from "./key-coverage";
+import { runCoverage } from "./coverage";
 import { api, query, startRun, waitForRun } from "./helpers";
 
 const DUP = "2026-11-20T14:30:00.123456Z";
@@ -59,7 +59,7 @@ describe("timestamptz keys: events-total over a burst, duplicates and NULLs", ()
     const run = await waitForRun((await startRun("events-total", { rowsPerRange: 5_000, canary: false })).runId);
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await eventsTruth());
-    const c = await coverage(run.runId, "events", "at", "timestamptz");
+    const c = await runCoverage(run.runId, "events", "at");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     const [nulls] = await query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE at IS NULL");
     expect(c.leaves.at(-1)).toMatchObject({ nulls: true, start: null, end: null, counted: nulls?.n });
@@ -78,7 +78,7 @@ describe("timestamptz keys: events-total over a burst, duplicates and NULLs", ()
     const run = await waitForRun((await startRun("events-total", { ...window, split: "uniform", width: "PT1H", canary: false })).runId);
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await eventsTruth("at BETWEEN $1 AND $2", [window.start, window.end]));
-    const c = await coverage(run.runId, "events", "at", "timestamptz", "at BETWEEN '2026-11-19T23:30:00Z' AND '2026-11-20T23:59:59.999999Z'");
+    const c = await runCoverage(run.runId, "events", "at", "at BETWEEN '2026-11-19T23:30:00Z' AND '2026-11-20T23:59:59.999999Z'");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     const hours = Array.from({ length: 24 }, (_, h) => `2026-11-20T${String(h).padStart(2, "0")}:00:00.000000Z`);
     expect(c.leaves.map((l) => l.start)).toEqual(["2026-11-19T23:30:00.000000Z", ...hours]);
@@ -94,7 +94,7 @@ describe("timestamptz keys: events-total over a burst, duplicates and NULLs", ()
     const run = await waitForRun((await startRun("events-total", { split: "uniform", width: "P1D", canary: false })).runId);
     expect(run.status).toBe("succeeded");
     expect(run.result).toEqual(await eventsTruth());
-    const c = await coverage(run.runId, "events", "at", "timestamptz");
+    const c = await runCoverage(run.runId, "events", "at");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves.at(-1)?.nulls).toBe(true);
     for (const l of c.leaves.slice(1, -2)) expect(l.start).toMatch(/T00:00:00\.000000Z$/);
@@ -154,7 +154,7 @@ describe("timestamp keys (without time zone), with ±infinity", () => {
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await sumTruth("k_ts"));
     expect(run.bounds).toMatchObject({ start: "-infinity", end: "infinity" });
-    const c = await coverage(run.runId, "k_ts", "at", "timestamp");
+    const c = await runCoverage(run.runId, "k_ts", "at");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves[0]?.start).toBe("-infinity");
     expect(c.leaves.at(-2)).toMatchObject({ end: "infinity", endInclusive: true });
@@ -186,7 +186,7 @@ describe("date keys", () => {
     const run = await waitForRun((await startRun("test-date", { split, width: split === "uniform" ? "P7D" : undefined, canary: false })).runId);
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await sumTruth("k_date"));
-    const c = await coverage(run.runId, "k_date", "d", "date");
+    const c = await runCoverage(run.runId, "k_date", "d");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves[0]?.start).toBe("2025-01-01");
     expect(c.leaves.at(-2)?.end).toBe("infinity");
@@ -196,7 +196,7 @@ describe("date keys", () => {
     const run = await waitForRun((await startRun("test-date-unindexed", { canary: false })).runId);
     expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
     expect(run.result).toEqual(await sumTruth("k_date_unindexed"));
-    const c = await coverage(run.runId, "k_date_unindexed", "d", "date");
+    const c = await runCoverage(run.runId, "k_date_unindexed", "d");
     expect([c.uncovered, c.twice]).toEqual([0, 0]);
     expect(c.leaves.filter((l) => l.oversized)).toEqual([expect.objectContaining({ start: "2025-06-01", counted: 5_043 })]);
     expect(Math.max(...c.leaves.filter((l) => !l.oversized && !l.nulls).map((l) => l.counted))).toBeLessThanOrEqual(4_000);

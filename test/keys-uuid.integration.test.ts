@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DryRun } from "../src/planning/dry-run";
 import { SEED_SQL as SESSIONS_SEED, TRUTH_SQL as SESSIONS_TRUTH } from "../dev/stack/examples/sessions-data";
-import { coverage } from "./key-coverage";
+import { runCoverage } from "./coverage";
 import { api, query, startRun, waitForRun } from "./helpers";
 
 const ROWS_PER_RANGE = 2_000;
@@ -38,7 +38,7 @@ beforeAll(async () => {
 async function runAndCover(job: string, table: string, body: Record<string, unknown>) {
   const run = await waitForRun((await startRun(job, { rowsPerRange: ROWS_PER_RANGE, canary: false, ...body })).runId);
   expect(run.status, JSON.stringify(run.errors)).toBe("succeeded");
-  const c = await coverage(run.runId, table, "id", "uuid");
+  const c = await runCoverage(run.runId, table, "id");
   expect(c.uncovered, "rows in no range").toBe(0);
   expect(c.twice, "rows in two ranges").toBe(0);
   return { run, c, largest: Math.max(...c.leaves.map((l) => l.counted)) };

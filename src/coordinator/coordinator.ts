@@ -1,19 +1,17 @@
 /**
  * The Coordinator Durable Object: one per run, the single source of truth.
  *
- * It plans the run, keeps the ledger, leases at most `concurrency` ranges at
- * a time through the queue, folds each reported result exactly once, and uses
- * its alarm to recover leases whose messages were lost. Its concerns live in
- * modules of their own: the ledger (ledger.ts), the fold (fold.ts), failures
- * and splits (failures.ts), the governor (governor.ts), dispatch
- * (dispatch.ts), pacing (pacing.ts, health.ts, pause.ts), the status view
- * (status.ts); planning is src/planning/.
+ * It plans the run, starts lanes through the queue and leases them at most
+ * `concurrency` ranges, folds each result exactly once, and recovers the
+ * leases of lost lanes by its alarm. Its concerns live in modules of their
+ * own: ledger, fold, failures, governor, dispatch and lane-call, pacing,
+ * effects (exactly-once records), status; planning is src/planning/.
  */
 import { DurableObject } from "cloudflare:workers";
 import { getJob } from "../jobs/registry";
 import { nextWake, sendGiveUpMs, startLanes } from "./dispatch";
-import { cleanEffects, effectsDeleteAt, prepareEffects } from "./effects";
-import { expireLeases } from "./failures";
+import { cleanEffects, effectsDeleteAt, prepareEffects, recordsGone } from "./effects";
+import { expireLeases, reopenForRetry } from "./failures";
 import { answerLane } from "./lane-call";
 import { Lanes } from "./lanes";
 import { Ledger, type RunRow } from "./ledger";
@@ -29,12 +27,14 @@ import { hasSchema } from "../lib/migrations";
 import { migrate } from "./schema";
 import { writeRanges } from "./write-ranges";
 import { expirePaused, isLive, pauseRun, resumeRun } from "./pause";
-import { runStatus } from "./status";
-import { rangePage, type RangePage } from "./status";
+import { rangePage, runStatus, type RangePage } from "./status";
 import { stripOf, type Strip } from "./strip";
 import { Watchers } from "./watch";
 import { isFinished, type LaneCall, type LaneGrant, type LaneMessage, type RangeState, type RunOutcome, type RunStatus } from "./types";
-import { chainRecord, chainWindow, reportToChain, saveChain, settleReconciliation, startingResult } from "../incremental/run-chain";
+import { chainRecord, chainWindow, closeChainRun, saveChain, startingResult } from "../incremental/run-chain";
+
+/** The run's job was removed from the Worker: the run ends, visibly, instead of retrying forever. */
+const jobGone = (name: string) => `job ${name} is no longer registered in this Worker`;
 
 /** An alarm this far past due is taken as lost (see rearmIfLost). */
 const ALARM_OVERDUE_MS = 5_000;
@@ -100,7 +100,7 @@ export class Coordinator extends DurableObject<Env> {
     if (!run) return stop;
     const job = getJob(run.job);
     if (!job) {
-      await this.failForMissingJob(run.job);
+      await this.failRun("job_not_found", jobGone(run.job));
       return stop;
     }
     const answered = this.ctx.storage.transactionSync(() =>
@@ -148,21 +148,13 @@ export class Coordinator extends DurableObject<Env> {
     }
     const now = Date.now();
     if (!getJob(run.job)) return failure("job_removed", `job ${run.job} is no longer in this Worker`);
-    // Refused from the moment the records may be deleted, not only once they are: the alarm's delete may be under way.
-    const deleteAt = effectsDeleteAt(run);
-    if (run.effects_deleted_at !== null || (deleteAt !== null && now >= deleteAt)) {
+    if (recordsGone(run, now)) {
       return failure("effects_deleted", "the run's exactly-once records were deleted after its retention window: a retry could write twice");
     }
     if (run.chain !== null) {
       return failure("nothing_to_retry", "a run of an incremental job's chain is not retried: start another; it builds on the last succeeded run and covers these keys");
     }
-    this.ctx.storage.transactionSync(() => {
-      const reopened = this.ledger.reopenFailed(run.max_attempts, now);
-      // A run that failed in its canary checks the canary again before the rest.
-      this.ledger.setState("running", run.phase === "canary" ? "canary" : "main", now);
-      this.ledger.setConcurrency(run.concurrency, 0, null);
-      log("run retried", { runId: run.run_id, ranges: reopened });
-    });
+    this.ctx.storage.transactionSync(() => reopenForRetry(this.ledger, run, now));
     await this.advance();
     await this.recordHistory();
     return this.existing();
@@ -193,7 +185,7 @@ export class Coordinator extends DurableObject<Env> {
     }
     if (!run || !isLive(run)) return;
     const job = getJob(run.job);
-    if (!job) return this.failForMissingJob(run.job);
+    if (!job) return this.failRun("job_not_found", jobGone(run.job));
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       if (run.status === "paused") return expirePaused(this.ledger, this.lanes, run, now);
@@ -341,11 +333,9 @@ export class Coordinator extends DurableObject<Env> {
   private async recordHistory(): Promise<void> {
     let run = this.runRow();
     if (!run) return;
-    if (run.chain !== null && isFinished(run.status)) {
-      // A chain run that is over: its reconciliation's verdict, then the job's chain object is told.
-      if (settleReconciliation(this.ctx.storage.sql, run, getJob(run.job))) run = this.runRow() ?? run;
-      // Not awaited: the chain object may be waiting on this very run's create.
-      this.ctx.waitUntil(reportToChain(this.env, this.snapshot()));
+    const closed = run.chain !== null && isFinished(run.status);
+    if (closed && closeChainRun(this.ctx.storage.sql, this.env, run, getJob(run.job), () => this.snapshot(), (p) => this.ctx.waitUntil(p))) {
+      run = this.runRow() ?? run;
     }
     await recordRun(this.env, historyEntry(run));
   }
@@ -383,11 +373,6 @@ export class Coordinator extends DurableObject<Env> {
     const run = this.runRow();
     if (!run) throw new Error("no run in this Coordinator");
     return runStatus(this.ledger, run, this.lanes.count().total);
-  }
-
-  /** The run's job was removed from the Worker: end the run, visibly, instead of retrying forever. */
-  private async failForMissingJob(name: string): Promise<void> {
-    await this.failRun("job_not_found", `job ${name} is no longer registered in this Worker`);
   }
 
   /**

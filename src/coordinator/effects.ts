@@ -47,6 +47,15 @@ export function effectsDeleteAt(run: RunRow): number | null {
   return run.status === "failed" ? Math.max(quiet, run.finished_at + FAILED_RUN_RETENTION_MS) : quiet;
 }
 
+/**
+ * A failed run's records are gone for `retry`: deleted, or due to be (the
+ * alarm's delete may be under way), so a retry could write twice.
+ */
+export function recordsGone(run: RunRow, now: number): boolean {
+  const deleteAt = effectsDeleteAt(run);
+  return run.effects_deleted_at !== null || (deleteAt !== null && now >= deleteAt);
+}
+
 /** Deletes the records if their time has come. Returns when to look again (null: never). */
 export async function cleanEffects(env: DbEnv, run: RunRow, now: number, markDeleted: (now: number) => void): Promise<number | null> {
   const at = effectsDeleteAt(run);

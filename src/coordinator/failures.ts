@@ -109,3 +109,12 @@ export function expireLeases(keys: KeyType, ledger: Ledger, run: RunRow, now: nu
   }
   return expired.length;
 }
+
+/** A failed run goes back to running with its failed ranges pending and fresh attempts. Call inside a transaction. */
+export function reopenForRetry(ledger: Ledger, run: RunRow, now: number): void {
+  const reopened = ledger.reopenFailed(run.max_attempts, now);
+  // A run that failed in its canary checks the canary again before the rest.
+  ledger.setState("running", run.phase === "canary" ? "canary" : "main", now);
+  ledger.setConcurrency(run.concurrency, 0, null);
+  log("run retried", { runId: run.run_id, ranges: reopened });
+}

@@ -108,3 +108,14 @@ export async function reportToChain(env: Env, status: RunStatus): Promise<void> 
     }
   }
 }
+
+/**
+ * A chain run that is over: its reconciliation's verdict is settled in the
+ * run row, and the job's chain object is told, not awaited (it may be
+ * waiting on this very run's create). True when the run row changed.
+ */
+export function closeChainRun(sql: SqlStorage, env: Env, run: RunRow, job: AnyJob | undefined, status: () => RunStatus, waitUntil: (p: Promise<unknown>) => void): boolean {
+  const changed = settleReconciliation(sql, run, job);
+  waitUntil(reportToChain(env, status()));
+  return changed;
+}

@@ -12,6 +12,9 @@ import { KEY_TYPE_NAMES, type KeyType, type KeyTypeName, type Split } from "../p
 import { Identifier, isIdentifier, type Fragment, type Sql } from "../db/sql";
 import { keyTypeOf } from "../planning/keys";
 import { scheduleWindowProblem } from "../runs/schedule-window";
+import { canaryOf, defaultRowsOf, incrementalOf, positiveInt, rateOf, splitOf, writesOf } from "./job-checks";
+
+export { MAX_CANARY_RANGES } from "./job-checks";
 
 /** Any JSON value. Range results are stored and sent as JSON. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -116,7 +119,7 @@ export interface JobConfig<R extends Json, P, T extends KeyTypeName = "integer">
   /**
    * Rows whose key is NULL: `"include"` (the default) gives them a range of
    * their own in a run over the whole table; `"refuse"` fails the run at plan
-   * time if the table has any.
+   * time if the table holds NULL keys.
    */
   nullKeys?: "include" | "refuse";
   /**
@@ -250,8 +253,6 @@ export const JOB_DEFAULTS = {
 /** What a job name looks like (also what URL paths accept). */
 export const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** Largest explicit canary, in ranges (the run body takes the same). */
-export const MAX_CANARY_RANGES = 1_000_000;
 
 /**
  * The job's table and key as quoted identifiers, validated at load time
@@ -262,73 +263,6 @@ export const MAX_CANARY_RANGES = 1_000_000;
  */
 export function targetOf(job: Pick<JobConfig<Json, unknown>, "table" | "key">): { table: Identifier; key: Identifier } {
   return { table: new Identifier(job.table, true), key: new Identifier(job.key) };
-}
-
-function rowsField(result: Json): unknown {
-  return result !== null && typeof result === "object" && !Array.isArray(result) ? result["rows"] : undefined;
-}
-
-/** `rowsOf` for a job that does not give one: the result's `rows`, which must be there. */
-function defaultRowsOf(name: string, initial: Json): (result: Json) => number {
-  if (typeof rowsField(initial) !== "number") {
-    throw new TypeError(
-      `job ${name}: its result has no numeric "rows" field (combine.initial() gave ${JSON.stringify(initial)}), so give the job a rowsOf(result)`,
-    );
-  }
-  return (result) => {
-    const rows = rowsField(result);
-    if (typeof rows !== "number") throw new TypeError(`job ${name}: a result has no numeric "rows" field`);
-    return rows;
-  };
-}
-
-function positiveInt(name: string, field: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`job ${name}: ${field} must be a positive integer`);
-  }
-  return value;
-}
-
-function rateOf(name: string, rate: Rate): Rate {
-  for (const [field, value] of Object.entries(rate)) {
-    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-      throw new TypeError(`job ${name}: rate.${field} must be a positive number`);
-    }
-  }
-  return rate;
-}
-
-function splitOf(name: string, value: string): Split {
-  if (value !== "uniform" && value !== "balanced") {
-    throw new TypeError(`job ${name}: split must be "uniform" or "balanced", got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function writesOf(name: string, value: string | undefined): JobConfig<Json, unknown>["writes"] {
-  if (value !== undefined && value !== "exactly-once" && value !== "at-least-once") {
-    throw new TypeError(`job ${name}: writes must be "exactly-once" or "at-least-once", got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function canaryOf(name: string, value: boolean | number): boolean | number {
-  if (typeof value === "boolean") return value;
-  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_CANARY_RANGES) {
-    throw new TypeError(`job ${name}: canary must be true, false or a number of ranges from 1 to ${MAX_CANARY_RANGES}`);
-  }
-  return value;
-}
-
-function incrementalOf(name: string, keys: KeyType, config: true | IncrementalConfig | undefined): Job["incremental"] {
-  if (config === undefined) return null;
-  if (!keys.incremental) throw new TypeError(`job ${name}: incremental runs are for integer and time keys, not ${keys.name}`);
-  const c = config === true ? {} : config;
-  const margin = c.margin ?? keys.incremental.defaultMargin;
-  const problem = keys.incremental.checkMargin(margin);
-  if (problem) throw new TypeError(`job ${name}: incremental.margin: ${problem}`);
-  const reconcileEvery = c.reconcileEvery === undefined ? null : positiveInt(name, "incremental.reconcileEvery", c.reconcileEvery);
-  return { margin, reconcileEvery, version: c.version ?? null };
 }
 
 /**

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { count, fields } from "../../src/jobs/combiners";
 import { defineJob } from "../../src/jobs/define";
+import { archiveRange } from "../../src/jobs/examples/orders-archive";
 
 function archiveJob(name: string, writes: "exactly-once" | "at-least-once") {
   return defineJob({
@@ -21,16 +22,9 @@ function archiveJob(name: string, writes: "exactly-once" | "at-least-once") {
     writes,
     params: z.object({ sleepMs: z.number().min(0).optional() }).strict().optional().transform((p) => p ?? {}),
     async process(range, { sql, target, params }) {
-      const [row] = await sql<{ rows: string }>`
-        WITH copied AS (
-          INSERT INTO orders_archive (id, amount, archived_at)
-          SELECT ${target.key}, amount, now() FROM ${target.table}
-          WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}
-          RETURNING 1
-        )
-        SELECT count(*) AS rows FROM copied`;
+      const copied = await archiveRange(sql, target.table, range);
       if (params.sleepMs) await sql`SELECT pg_sleep(${params.sleepMs / 1000})`;
-      return { rows: Number(row?.rows ?? 0) };
+      return copied;
     },
     combine: fields({ rows: count() }),
   });

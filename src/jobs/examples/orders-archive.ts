@@ -9,7 +9,8 @@
  * (`writes: "exactly-once"`, docs/exactly-once.md), not from the table.
  */
 import { count, fields } from "../combiners";
-import { defineJob, type ResultOf } from "../define";
+import type { Identifier, Sql } from "../../db/sql";
+import { defineJob, type Range, type ResultOf } from "../define";
 
 /** The archive's definition, for the demo and the tests that create it. */
 export const ORDERS_ARCHIVE_DDL = `CREATE TABLE IF NOT EXISTS orders_archive (
@@ -17,6 +18,18 @@ export const ORDERS_ARCHIVE_DDL = `CREATE TABLE IF NOT EXISTS orders_archive (
   amount numeric(12,2),
   archived_at timestamptz NOT NULL
 )`;
+
+/** Copies the orders of one range into `orders_archive`; the rows it inserted. */
+export async function archiveRange(sql: Sql, orders: Identifier, range: Range): Promise<{ rows: number }> {
+  const [row] = await sql<{ rows: string }>`
+    WITH copied AS (
+      INSERT INTO orders_archive (id, amount, archived_at)
+      SELECT id, amount, now() FROM ${orders} WHERE ${range.where}
+      RETURNING 1
+    )
+    SELECT count(*) AS rows FROM copied`;
+  return { rows: Number(row?.rows ?? 0) };
+}
 
 export const ordersArchive = defineJob({
   name: "orders-archive",
@@ -26,17 +39,7 @@ export const ordersArchive = defineJob({
   rowsPerRange: 10_000,
   concurrency: 8,
   writes: "exactly-once",
-  async process(range, { sql, target }) {
-    const [row] = await sql<{ rows: string }>`
-      WITH copied AS (
-        INSERT INTO orders_archive (id, amount, archived_at)
-        SELECT ${target.key}, amount, now() FROM ${target.table}
-        WHERE ${target.key} BETWEEN ${range.start} AND ${range.end}
-        RETURNING 1
-      )
-      SELECT count(*) AS rows FROM copied`;
-    return { rows: Number(row?.rows ?? 0) };
-  },
+  process: (range, { sql, target }) => archiveRange(sql, target.table, range),
   combine: fields({ rows: count() }),
 });
 
